@@ -1,0 +1,242 @@
+"""The explorer framework: a pure compute function, an in-place draw function, a thin ipywidgets layer.
+
+An :class:`Explorer` is declared once and then works in three places:
+
+- in Jupyter (JupyterLab, Binder, Colab, VS Code) it is a live ipywidgets panel: moving a control calls
+  ``compute`` (parameters -> arrays), then ``draw`` (updates the existing artists in place) and shows the
+  figure again;
+- in the built book, where no kernel runs, the same cell output carries an HTML edition of the explorer
+  (its picture at the default parameters, with alt text), which the book shows instead of the widget;
+- in tests and benchmarks, ``explorer.update(**params)`` runs compute and draw without any widget.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image as PILImage
+
+__all__ = ["Slider", "Choice", "Explorer", "REGISTRY", "register"]
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A numeric control: ``min <= value <= max`` in steps of ``step``."""
+
+    label: str
+    min: float
+    max: float
+    step: float
+    value: float
+
+    def __post_init__(self) -> None:
+        if not self.min < self.max:
+            raise ValueError(f"Slider {self.label!r}: min ({self.min}) must be below max ({self.max})")
+        if not self.min <= self.value <= self.max:
+            raise ValueError(f"Slider {self.label!r}: value {self.value} lies outside [{self.min}, {self.max}]")
+        if self.step <= 0:
+            raise ValueError(f"Slider {self.label!r}: step must be positive, got {self.step}")
+
+    def grid(self, n: int) -> list[float]:
+        """``n`` evenly spaced values across the slider's range, snapped to its step."""
+        values = np.linspace(self.min, self.max, n)
+        snapped = np.round((values - self.min) / self.step) * self.step + self.min
+        return [float(np.clip(v, self.min, self.max)) for v in snapped]
+
+    def widget(self):
+        import ipywidgets as w
+
+        return w.FloatSlider(value=self.value, min=self.min, max=self.max, step=self.step,
+                             description=self.label, continuous_update=True,
+                             style={"description_width": "initial"})
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A control with a few named options."""
+
+    label: str
+    options: tuple
+    value: Any
+
+    def __post_init__(self) -> None:
+        if self.value not in self.options:
+            raise ValueError(f"Choice {self.label!r}: value {self.value!r} is not one of {self.options!r}")
+
+    def grid(self, n: int) -> list:
+        return list(self.options)
+
+    def widget(self):
+        import ipywidgets as w
+
+        return w.Dropdown(options=list(self.options), value=self.value, description=self.label,
+                          style={"description_width": "initial"})
+
+
+Control = Slider | Choice
+
+
+@dataclass
+class Explorer:
+    """An interactive figure declared as three pure-ish functions plus its controls.
+
+    ``compute(**params) -> result`` must not touch matplotlib. ``setup(fig) -> handles`` creates the
+    axes and artists once. ``draw(handles, result, params)`` updates those artists in place.
+    ``describe(params, result) -> str`` says in words what the picture shows (used as alt text).
+    """
+
+    name: str
+    title: str
+    controls: Mapping[str, Control]
+    compute: Callable[..., Any]
+    setup: Callable[[Figure], Any]
+    draw: Callable[[Any, Any, Mapping[str, Any]], None]
+    describe: Callable[[Mapping[str, Any], Any], str]
+    figsize: tuple[float, float] = (6.0, 4.0)
+    dpi: int = 80
+    _fig: Figure | None = field(default=None, init=False, repr=False)
+    _handles: Any = field(default=None, init=False, repr=False)
+    _animated: list = field(default_factory=list, init=False, repr=False)
+    _background: Any = field(default=None, init=False, repr=False)
+
+    # -- the pure layer ---------------------------------------------------------------------------
+    def defaults(self) -> dict[str, Any]:
+        """The starting value of every control."""
+        return {k: c.value for k, c in self.controls.items()}
+
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        """Defaults updated with ``overrides``; unknown names are an error that lists the known ones."""
+        unknown = set(overrides) - set(self.controls)
+        if unknown:
+            raise TypeError(f"{self.name} has no control(s) {sorted(unknown)}; its controls are {list(self.controls)}")
+        return {**self.defaults(), **overrides}
+
+    def sweep(self, n: int = 21) -> list[dict[str, Any]]:
+        """At least ``n`` parameter sets: each control in turn over its range, the others at default."""
+        out = []
+        for name, control in self.controls.items():
+            out += [self.params(**{name: v}) for v in control.grid(n)]
+        while len(out) < n:  # explorers with only choices: cycle through them
+            out += out[: n - len(out)]
+        return out
+
+    # -- the drawing layer ------------------------------------------------------------------------
+    @property
+    def figure(self) -> Figure:
+        """The explorer's one figure, created on first use and reused by every update."""
+        if self._fig is None:
+            from ..plotting import house_style
+
+            with house_style():
+                fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
+                self._handles = self.setup(fig)
+            # The artists in the handles are the ones that change: mark them animated, draw everything
+            # else once and keep that background. An update then restores the background and draws
+            # only the moving artists (blitting), and the layout is frozen after the first draw.
+            self._animated = list(_artists(self._handles))
+            for artist in self._animated:
+                artist.set_animated(True)
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            fig.set_layout_engine("none")
+            self._background = canvas.copy_from_bbox(fig.bbox)
+            self._fig = fig
+        return self._fig
+
+    def update(self, **overrides: Any) -> Any:
+        """Compute for the given parameters and redraw the changing artists in place; return the result."""
+        params = self.params(**overrides)
+        result = self.compute(**params)
+        fig = self.figure
+        self.draw(self._handles, result, params)
+        canvas = fig.canvas
+        canvas.restore_region(self._background)
+        for artist in self._animated:
+            fig.draw_artist(artist)
+        return result
+
+    def png(self, **overrides: Any) -> bytes:
+        """The picture for the given parameters as PNG bytes (compute + draw + encode)."""
+        self.update(**overrides)
+        canvas = self.figure.canvas
+        width, height = canvas.get_width_height()
+        image = PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buf = io.BytesIO()
+        image.convert("RGB").save(buf, format="png", compress_level=3)
+        return buf.getvalue()
+
+    def alt_text(self, **overrides: Any) -> str:
+        params = self.params(**overrides)
+        return self.describe(params, self.compute(**params))
+
+    def static_html(self) -> str:
+        """The edition of the explorer for a page without a kernel: the picture at the defaults, with alt text."""
+        params = self.defaults()
+        data = base64.b64encode(self.png(**params)).decode("ascii")
+        settings = ", ".join(f"{c.label} = {_fmt(params[k])}" for k, c in self.controls.items())
+        alt = html.escape(self.describe(params, self.compute(**params)), quote=True)
+        return (
+            f'<figure class="dlmath-explorer" data-explorer="{html.escape(self.name)}">'
+            f'<img src="data:image/png;base64,{data}" alt="{alt}">'
+            f"<figcaption><strong>{html.escape(self.title)}</strong> (explorer, shown at {html.escape(settings)}). "
+            "Launch this page as a notebook to move the controls.</figcaption></figure>"
+        )
+
+    # -- the widget layer -------------------------------------------------------------------------
+    def widget(self):
+        """A live ipywidgets panel: one control per parameter above the figure."""
+        import ipywidgets as w
+        from IPython.display import Image, display
+
+        controls = {k: c.widget() for k, c in self.controls.items()}
+
+        def refresh(**params: Any) -> None:
+            display(Image(data=self.png(**params), alt=self.describe(params, self.compute(**params))))
+
+        out = w.interactive_output(refresh, controls)
+        title = w.HTML(f"<strong>{html.escape(self.title)}</strong>")
+        return w.VBox([title, w.GridBox(list(controls.values()), layout=w.Layout(grid_template_columns="repeat(2, auto)")), out])
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = dict(self.widget()._repr_mimebundle_())
+        bundle["text/html"] = self.static_html()
+        bundle["text/plain"] = f"<{self.title}: an explorer; run the notebook to use its controls>"
+        return bundle
+
+
+def _artists(handles: Any):
+    """Every matplotlib artist inside ``handles`` (nested dicts, lists, tuples), axes excluded."""
+    if isinstance(handles, Axes):
+        return
+    if isinstance(handles, Artist):
+        yield handles
+    elif isinstance(handles, Mapping):
+        for value in handles.values():
+            yield from _artists(value)
+    elif isinstance(handles, (list, tuple)):
+        for value in handles:
+            yield from _artists(value)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+#: Every explorer the package defines, by name (the benchmark and the smoke tests walk it).
+REGISTRY: dict[str, Callable[[], Explorer]] = {}
+
+
+def register(factory: Callable[[], Explorer]) -> Callable[[], Explorer]:
+    """Decorator: record an explorer factory in :data:`REGISTRY` under the name of the explorer it builds."""
+    REGISTRY[factory().name] = factory
+    return factory
+

@@ -1,0 +1,223 @@
+"""The house plotting style and the plot functions the chapters share.
+
+Every function takes ``ax=None`` (``None`` means "the current axes of pyplot"), draws with the
+object-oriented API and returns the artists it drew. None calls ``plt.show()`` or changes the global
+rcParams: :func:`house_style` returns a context manager, and :func:`use_house_style` is an explicit,
+visible call a chapter makes once in its setup cell.
+
+Colours are the Okabe-Ito palette, distinguishable with the common forms of colour blindness.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Mapping, Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ._validate import as_array
+
+__all__ = [
+    "PALETTE",
+    "HOUSE_RC",
+    "house_style",
+    "use_house_style",
+    "new_figure",
+    "plot_vectors",
+    "plot_transformation",
+    "plot_heatmap",
+    "plot_loglog",
+]
+
+#: Okabe-Ito colours, in the order the house uses them.
+PALETTE: dict[str, str] = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+
+#: The rcParams of the house style.
+HOUSE_RC: dict[str, object] = {
+    "axes.prop_cycle": mpl.cycler(color=[PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.frameon": False,
+    "figure.figsize": (6.0, 3.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.facecolor": "white",
+    "image.cmap": "viridis",
+    "font.size": 10,
+}
+
+
+def house_style() -> contextlib.AbstractContextManager:
+    """Return a context manager that applies the house style inside a ``with`` block only."""
+    return mpl.rc_context(HOUSE_RC)
+
+
+def use_house_style() -> None:
+    """Apply the house style for the rest of the session (call it once, visibly, in a chapter's setup cell)."""
+    mpl.rcParams.update(HOUSE_RC)
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] | None = None) -> tuple[Figure, np.ndarray | Axes]:
+    """Create a figure *outside* pyplot's state machine, in the house style.
+
+    Explorers use it: such a figure is never displayed automatically at the end of a cell, so the
+    explorer decides when to show it. Returns ``(fig, axes)`` like ``plt.subplots``.
+    """
+    with house_style():
+        fig = Figure(figsize=figsize or HOUSE_RC["figure.figsize"], layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=True)
+    return fig, axes
+
+
+def _ax(ax: Axes | None) -> Axes:
+    return plt.gca() if ax is None else ax
+
+
+def plot_vectors(
+    vectors: Sequence[Sequence[float]] | np.ndarray,
+    ax: Axes | None = None,
+    labels: Sequence[str] | None = None,
+    colors: Sequence[str] | None = None,
+    origin: Sequence[float] = (0.0, 0.0),
+) -> list:
+    """Draw 2-D vectors as arrows from ``origin``; ``vectors`` has shape (n, 2).
+
+    Returns the list of arrow artists (and text labels, if given, after the arrows).
+    """
+    V = as_array(vectors, "vectors", shape=(None, 2))
+    ax = _ax(ax)
+    colors = list(colors) if colors is not None else [c for c in PALETTE.values()]
+    if labels is not None and len(labels) != len(V):
+        raise ValueError(f"labels must have one entry per vector ({len(V)}), got {len(labels)}")
+    ox, oy = origin
+    drawn = []
+    for i, (x, y) in enumerate(V):
+        drawn.append(
+            ax.annotate(
+                "", xy=(ox + x, oy + y), xytext=(ox, oy),
+                arrowprops=dict(arrowstyle="-|>", color=colors[i % len(colors)], lw=2, shrinkA=0, shrinkB=0),
+            )
+        )
+    if labels is not None:
+        for i, (x, y) in enumerate(V):
+            drawn.append(ax.text(ox + 1.05 * x, oy + 1.05 * y, labels[i], color=colors[i % len(colors)], fontsize=11))
+    lim = max(1.0, float(np.abs(V).max()) * 1.25 + max(abs(ox), abs(oy)))
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    return drawn
+
+
+def plot_transformation(
+    grid: Mapping[str, np.ndarray],
+    ax: Axes | None = None,
+    show_original: bool = True,
+) -> dict[str, list]:
+    """Draw a transformed grid as computed by :func:`dlmath.linalg.transform_grid`.
+
+    ``grid`` holds ``"lines"`` (k, m, 2), ``"circle"`` (m, 2), ``"basis"`` (2, 2) and, optionally,
+    ``"eigvecs"`` (j, 2). Returns a dict of the artists by role (``"lines"``, ``"circle"``, ``"basis"``,
+    ``"eig"``, ``"original"``) so that an explorer can update them in place.
+    """
+    ax = _ax(ax)
+    out: dict[str, list] = {"original": [], "lines": [], "circle": [], "basis": [], "eig": []}
+    if show_original and "original_lines" in grid:
+        for line in grid["original_lines"]:
+            out["original"] += ax.plot(line[:, 0], line[:, 1], color="0.8", lw=0.8, zorder=1)
+    for line in grid["lines"]:
+        out["lines"] += ax.plot(line[:, 0], line[:, 1], color=PALETTE["sky"], lw=1.0, zorder=2)
+    circle = grid["circle"]
+    out["circle"] += ax.plot(circle[:, 0], circle[:, 1], color=PALETTE["purple"], lw=2, zorder=3, label="image of the unit circle")
+    for vec, colour, name in zip(grid["basis"], (PALETTE["vermillion"], PALETTE["blue"]), ("$A e_1$", "$A e_2$")):
+        out["basis"] += ax.plot([0, vec[0]], [0, vec[1]], color=colour, lw=3, zorder=4, label=name, solid_capstyle="round")
+    eig = grid.get("eigvecs", np.zeros((0, 2)))
+    for k in range(2):
+        vec = eig[k] if k < len(eig) else np.full(2, np.nan)
+        out["eig"] += ax.plot([-vec[0], vec[0]], [-vec[1], vec[1]], color=PALETTE["green"], lw=1.5, ls="--", zorder=3,
+                              label="eigenvector directions" if k == 0 else None)
+    ax.set_aspect("equal")
+    lim = float(grid.get("limit", 3.0))
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.axhline(0, color="0.5", lw=0.6, zorder=0)
+    ax.axvline(0, color="0.5", lw=0.6, zorder=0)
+    return out
+
+
+def plot_heatmap(
+    M: np.ndarray,
+    ax: Axes | None = None,
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    annotate: bool = True,
+    cmap: str = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    fmt: str = "{:.2f}",
+):
+    """Draw a matrix as a heatmap with optional row/column labels and cell annotations.
+
+    Returns the ``AxesImage``; annotations are available as ``image.annotations`` (a list of texts).
+    """
+    M = as_array(M, "M", ndim=2)
+    ax = _ax(ax)
+    image = ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax)
+    ax.grid(False)
+    for labels, n, setter, ticks in ((row_labels, M.shape[0], ax.set_yticklabels, ax.set_yticks),
+                                     (col_labels, M.shape[1], ax.set_xticklabels, ax.set_xticks)):
+        if labels is not None:
+            if len(labels) != n:
+                raise ValueError(f"expected {n} labels for a matrix of shape {M.shape}, got {len(labels)}")
+            ticks(range(n))
+            setter(labels)
+    image.annotations = []
+    if annotate:
+        lo, hi = image.get_clim()
+        mid = (lo + hi) / 2
+        for (i, j), value in np.ndenumerate(M):
+            colour = "black" if value > mid else "white"
+            image.annotations.append(ax.text(j, i, fmt.format(value), ha="center", va="center", color=colour, fontsize=8))
+    return image
+
+
+def plot_loglog(
+    x: Sequence[float],
+    ys: Mapping[str, Sequence[float]],
+    ax: Axes | None = None,
+    xlabel: str = "",
+    ylabel: str = "",
+    marker: str = "o",
+) -> list:
+    """Plot several series against ``x`` on log-log axes, one labelled line per entry of ``ys``.
+
+    Returns the list of ``Line2D`` objects, in the order of ``ys``.
+    """
+    x = as_array(x, "x", ndim=1)
+    ax = _ax(ax)
+    lines = []
+    for label, y in ys.items():
+        y = as_array(y, f"ys[{label!r}]", shape=(len(x),))
+        lines += ax.loglog(x, y, marker=marker, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if ys:
+        ax.legend()
+    return lines
+
