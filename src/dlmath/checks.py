@@ -128,12 +128,10 @@ def check_scalar(
     """Compare a single number with the expected one, within ``rel_tol`` (relative) or ``abs_tol``."""
     if (fb := _unanswered(answer, name)) is not None:
         return fb
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.number)) and not (
-        hasattr(answer, "item") and np.size(answer) == 1
-    ):
-        return Feedback(False, f"expected a single number, got {type(answer).__name__}"
-                               f"{' of shape ' + str(np.shape(answer)) if hasattr(answer, 'shape') else ''}.", name)
-    value = float(answer.item() if hasattr(answer, "item") else answer)
+    value = _as_number(answer)
+    if value is None:
+        shape = f" of shape {tuple(np.shape(answer))}" if hasattr(answer, "shape") else ""
+        return Feedback(False, f"expected a single number, got {type(answer).__name__}{shape}.", name)
     if math.isclose(value, expected, rel_tol=rel_tol, abs_tol=abs_tol):
         return Feedback(True, f"{value:.6g} is right.", name)
     for message, wrong in (mistakes or {}).items():
@@ -141,6 +139,19 @@ def check_scalar(
             return Feedback(False, message, name)
     direction = "too large" if value > expected else "too small"
     return Feedback(False, f"{value:.6g} is {direction}.", name)
+
+
+def _as_number(answer: Any) -> float | None:
+    """A single number as a float (Python, NumPy or a one-element array or tensor), else None."""
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, (int, float, np.number)):
+        return float(answer)
+    if hasattr(answer, "detach") and hasattr(answer, "numpy"):
+        answer = answer.detach().cpu().numpy()
+    if isinstance(answer, np.ndarray) and answer.size == 1 and np.issubdtype(answer.dtype, np.number):
+        return float(answer.reshape(()))
+    return None
 
 
 def check_choice(answer: Any, correct: str, explanations: Mapping[str, str], name: str = "answer") -> Feedback:

@@ -1,0 +1,54 @@
+# The author's verbs. Each is one line in README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+BOOK_STAMP := $(VENV)/.installed-book
+DEV_STAMP  := $(VENV)/.installed-dev
+JB_FLAGS   := -W -n --keep-going
+
+.PHONY: help book test lab bench clean chromium
+
+help:
+	@echo "make book   execute every chapter (cached) and build the site into _build/html"
+	@echo "make test   install the test tools and Chromium, then run every test"
+	@echo "make lab    open JupyterLab on the book"
+	@echo "make bench  measure chapters, explorers, pages and builds into _build/bench.json"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(BOOK_STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): $(BOOK_STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+book: $(BOOK_STAMP)
+	mkdir -p _build
+	$(BIN)/jupyter-book build . $(JB_FLAGS) 2>&1 | tee _build/build.log
+	@echo "The book is built: open _build/html/index.html"
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(DEV_STAMP) chromium
+	$(BIN)/python -m pytest
+
+lab: $(BOOK_STAMP)
+	$(BIN)/jupyter lab book
+
+bench: $(DEV_STAMP)
+	$(BIN)/python tools/bench.py
+
+clean:
+	rm -rf _build

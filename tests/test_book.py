@@ -1,0 +1,171 @@
+"""The chapters: committed clean, executed top to bottom (from the build's cache), built without warnings."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import nbformat
+import pytest
+import yaml
+from jupyter_cache import get_cache
+
+from conftest import CACHE, ROOT, chapter_notebooks, toc_files
+from dlmath.notebooks import dirty_cells
+
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+REPO = CONFIG["repository"]["url"].rstrip("/")
+BRANCH = CONFIG["repository"]["branch"]
+NOTEBOOKS = chapter_notebooks()
+IDS = [p.stem for p in NOTEBOOKS]
+
+
+def test_toc_lists_existing_chapters_in_their_fixed_order():
+    order = ["00_introduction", "01_linear_algebra", "02_calculus", "03_probability", "04_optimisation",
+             "05_statistics", "06_numerical_stability", "07_transformers"]
+    stems = [f.split("/")[-1] for f in toc_files() if re.match(r"\d\d_", f.split("/")[-1])]
+    assert stems == [s for s in order if s in stems], "chapters out of order or misnamed"
+    assert stems[:2] == order[:2]
+    for f in toc_files():
+        assert (ROOT / f"{f}.ipynb").exists() or (ROOT / f"{f}.md").exists(), f"{f} is in _toc.yml but missing"
+    on_disk = {p.stem for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb")}
+    assert on_disk <= set(stems), f"chapters not in _toc.yml: {on_disk - set(stems)}"
+
+
+def test_no_committed_notebook_holds_outputs():
+    for path in sorted(ROOT.rglob("*.ipynb")):
+        if any(part in {".venv", "_build", ".ipynb_checkpoints"} for part in path.parts):
+            continue
+        assert dirty_cells(path) == [], f"{path.relative_to(ROOT)} holds outputs: run `dlmath strip {path.relative_to(ROOT)}`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_setup_cell_installs_dlmath_from_this_repository_and_is_hidden(path):
+    first = nbformat.read(path, as_version=4).cells[0]
+    assert first.cell_type == "code" and "remove-cell" in first.metadata.get("tags", [])
+    assert f'"dlmath @ git+{REPO}@{BRANCH}"' in first.source
+    assert 'find_spec("dlmath") is None' in first.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_chapter_seeds_its_random_draws_in_plain_sight(path):
+    code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    if "random" in code or "torch" in code:
+        assert "np.random.default_rng(0)" in code
+    if "torch" in code:
+        assert "torch.manual_seed(0)" in code
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_chapter_figures_have_alt_text(path):
+    """Every cell that draws carries alt text in its metadata (the book puts it on the image)."""
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type == "code" and re.search(r"plt\.subplots|plt\.figure|\.imshow\(", cell.source):
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt) > 20, f"cell {i} of {path.name} draws a figure without alt text"
+
+
+def executed(path):
+    """The executed notebook from the build's jupyter-cache (the build ran it; tests do not run it again)."""
+    cache = get_cache(CACHE)
+    try:
+        record = cache.match_cache_notebook(nbformat.read(path, as_version=4))
+    except KeyError:
+        pytest.fail(f"{path.name} has no successful execution in the build cache for its current code")
+    return cache.get_cache_bundle(record.pk).nb
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_chapter_executes_top_to_bottom(built_site, path):
+    nb = executed(path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "cells did not run in order, each once"
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_solution_passes_its_check(built_site, path):
+    """Each exercise's folded solution ends with its check; the check must say Correct, never Not yet."""
+    nb = executed(path)
+    inside, solutions = False, []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "{solution-start}" in cell.source:
+            inside = True
+        elif cell.cell_type == "markdown" and "{solution-end}" in cell.source:
+            inside = False
+        elif inside and cell.cell_type == "code":
+            text = "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "") for o in cell.outputs)
+            solutions.append(text)
+    for text in solutions:
+        assert "Correct (" in text and "Not yet (" not in text, text
+
+
+def test_linear_algebra_has_six_exercises_with_checks_and_folded_solutions(built_site):
+    nb = nbformat.read(ROOT / "book" / "01_linear_algebra.ipynb", as_version=4)
+    starts = [c.source for c in nb.cells if c.cell_type == "markdown" and "{exercise-start}" in c.source]
+    solutions = [c.source for c in nb.cells if c.cell_type == "markdown" and "{solution-start}" in c.source]
+    assert len(starts) >= 6 and len(solutions) == len(starts)
+    assert all(":class: dropdown" in s for s in solutions)
+    page = (built_site / "book" / "01_linear_algebra.html").read_text()
+    assert page.count('class="exercise admonition"') >= 6
+    assert len(re.findall(r'class="solution[^"]*dropdown', page)) >= 6
+
+
+def test_build_has_zero_warnings(built_site):
+    log = (ROOT / "_build" / "test-build.log").read_text()
+    assert "build succeeded" in log
+    # Sphinx's own format ("file: WARNING: ..."); a kernel's log lines ("[IPKernelApp] WARNING | ...") are not build warnings.
+    warnings = [line for line in log.splitlines() if re.search(r"(^|: )(\x1b\[\d+m)?(WARNING|ERROR|CRITICAL): ", line)]
+    assert warnings == []
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.imgs, self.links, self.scripts = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.imgs.append(attrs)
+        elif tag == "a":
+            self.links.append(attrs.get("href", ""))
+        elif tag == "script" and attrs.get("src"):
+            self.scripts.append(attrs["src"])
+
+
+def parse(path):
+    tags = _Tags()
+    tags.feed(path.read_text())
+    return tags
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_page_images_have_alt_text_and_scripts_are_local(built_site, doc):
+    tags = parse(built_site / f"{doc}.html")
+    for img in tags.imgs:
+        assert img.get("alt", "").strip(), f"an image on {doc} has no alt text: {img.get('src', '')[:80]}"
+    assert [s for s in tags.scripts if re.match(r"(https?:)?//", s)] == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_launch_buttons_open_this_chapter_in_this_repository(built_site, path):
+    rel = path.relative_to(ROOT).as_posix()
+    links = parse(built_site / rel.replace(".ipynb", ".html")).links
+    owner_repo = REPO.removeprefix("https://github.com/")
+    assert f"https://mybinder.org/v2/gh/{owner_repo}/{BRANCH}?urlpath=lab/tree/{rel}" in links
+    assert f"https://colab.research.google.com/github/{owner_repo}/blob/{BRANCH}/{rel}" in links
+
+
+def test_explorers_show_their_picture_in_the_book(built_site):
+    page = (built_site / "book" / "01_linear_algebra.html").read_text()
+    figures = re.findall(r'<figure class="dlmath-explorer" data-explorer="([a-z_]+)"><img src="data:image/png;base64,', page)
+    assert {"matrix_transform", "dot_product"} <= set(figures)
+    assert "application/vnd.jupyter.widget-view+json" not in page and "widget-state+json" not in page
+
+
+def test_mathjax_is_served_from_the_site(built_site):
+    page = (built_site / "book" / "01_linear_algebra.html").read_text()
+    assert re.search(r'<script defer="defer" src="\.\./_static/mathjax/tex-chtml\.js(\?v=\w+)?"></script>', page)
+    assert (built_site / "_static" / "mathjax" / "tex-chtml.js").exists()

@@ -1,0 +1,44 @@
+"""The exercise checks of each chapter: the intended answer passes, typical wrong answers get specific help."""
+
+import math
+
+import numpy as np
+
+from dlmath.exercises import linear_algebra as ex
+
+
+def test_dense():
+    W, X, b = ex.dense_inputs()
+    assert ex.check_dense(W @ X + b[:, None])
+    assert "forgot to add the bias" in ex.check_dense(W @ X).message
+    assert "transposed" in ex.check_dense((W @ X + b[:, None]).T).message
+    assert not ex.check_dense(...).answered
+
+
+def test_batch_rows():
+    X_rows, W, b = ex.batch_inputs()
+    assert X_rows.shape == (8, 4)
+    assert ex.check_batch_rows(X_rows @ W.T + b)
+    assert "column layout" in ex.check_batch_rows((X_rows @ W.T + b).T).message
+
+
+def test_cosine():
+    assert ex.check_cosine(lambda u, v: u @ v / (np.linalg.norm(u) * np.linalg.norm(v)))
+    assert "divide by the lengths" in ex.check_cosine(lambda u, v: u @ v).message
+    assert "raised" in ex.check_cosine(lambda u, v: u.nope).message
+
+
+def test_mlp_flops():
+    assert ex.check_mlp_flops(lambda N, d_in, h, d_out: 2 * N * (d_in * h + h * d_out))
+    assert "two FLOPs" in ex.check_mlp_flops(lambda N, d_in, h, d_out: N * (d_in * h + h * d_out)).message
+
+
+def test_ellipse_area():
+    assert ex.check_ellipse_area(7 * math.pi)
+    assert "cannot be negative" in ex.check_ellipse_area(-7 * math.pi).message
+    assert "multiply by the area of the unit disc" in ex.check_ellipse_area(7.0).message
+
+
+def test_broadcast():
+    assert ex.check_broadcast("b")
+    assert not ex.check_broadcast("a") and not ex.check_broadcast("c")

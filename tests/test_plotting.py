@@ -1,0 +1,106 @@
+"""dlmath.plotting: what each function draws, that it draws on the axes it is given, and its errors."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib as mpl  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from dlmath import linalg, plotting  # noqa: E402
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def test_palette_is_okabe_ito_and_drives_the_colour_cycle():
+    assert plotting.PALETTE["blue"] == "#0072B2" and plotting.PALETTE["vermillion"] == "#D55E00"
+    with plotting.house_style():
+        colours = [to_hex(c["color"]).upper() for c in mpl.rcParams["axes.prop_cycle"]]
+    assert colours[:3] == ["#0072B2", "#E69F00", "#009E73"]
+
+
+def test_house_style_does_not_leak():
+    before = dict(mpl.rcParams)
+    with plotting.house_style():
+        assert mpl.rcParams["axes.spines.top"] is False
+    assert dict(mpl.rcParams) == before
+
+
+def test_use_house_style_applies_it():
+    with mpl.rc_context():
+        plotting.use_house_style()
+        assert mpl.rcParams["axes.spines.right"] is False
+
+
+def test_new_figure_is_outside_pyplot():
+    before = plt.get_fignums()
+    fig, axes = plotting.new_figure(1, 2)
+    assert plt.get_fignums() == before and len(axes) == 2 and axes[0].figure is fig
+
+
+def test_plot_vectors_draws_one_arrow_per_vector_on_the_given_axes(ax):
+    drawn = plotting.plot_vectors([[1, 2], [-1, 0.5], [0, -3]], ax=ax, labels=["a", "b", "c"])
+    arrows, texts = drawn[:3], drawn[3:]
+    assert [a.xy for a in arrows] == [(1, 2), (-1, 0.5), (0, -3)]
+    assert [t.get_text() for t in texts] == ["a", "b", "c"]
+    assert all(a.axes is ax for a in drawn)
+    assert ax.get_xlim()[1] >= 3
+
+
+def test_plot_vectors_uses_current_axes_when_none(ax):
+    drawn = plotting.plot_vectors([[1, 1]])
+    assert drawn[0].axes is plt.gca()
+
+
+def test_plot_vectors_errors(ax):
+    with pytest.raises(ValueError, match=r"vectors must have shape \(\*, 2\), got shape \(2, 3\)"):
+        plotting.plot_vectors(np.ones((2, 3)), ax=ax)
+    with pytest.raises(ValueError, match="one entry per vector"):
+        plotting.plot_vectors(np.ones((2, 2)), ax=ax, labels=["only one"])
+
+
+def test_plot_transformation_draws_every_part(ax):
+    grid = linalg.transform_grid([[2, 1], [0, 1]], n_lines=5, n_points=11)
+    out = plotting.plot_transformation(grid, ax=ax)
+    assert len(out["lines"]) == len(out["original"]) == 10
+    assert len(out["circle"]) == 1 and len(out["basis"]) == 2 and len(out["eig"]) == 2
+    np.testing.assert_allclose(out["basis"][0].get_xydata()[1], [2, 0])  # A e1 is the first column
+    np.testing.assert_allclose(out["lines"][0].get_xydata(), grid["lines"][0])
+
+
+def test_plot_heatmap_annotates_each_cell(ax):
+    M = np.array([[0.0, 1.0], [0.5, 0.25]])
+    image = plotting.plot_heatmap(M, ax=ax, row_labels=["r1", "r2"], col_labels=["c1", "c2"])
+    np.testing.assert_array_equal(image.get_array(), M)
+    assert [t.get_text() for t in image.annotations] == ["0.00", "1.00", "0.50", "0.25"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["c1", "c2"]
+    with pytest.raises(ValueError, match="expected 2 labels"):
+        plotting.plot_heatmap(M, ax=ax, row_labels=["only"])
+    with pytest.raises(ValueError, match="M must have shape 2-D"):
+        plotting.plot_heatmap(np.ones(3), ax=ax)
+
+
+def test_plot_loglog_draws_one_line_per_series_on_log_axes(ax):
+    lines = plotting.plot_loglog([1, 10, 100], {"a": [1, 2, 3], "b": [3, 2, 1]}, ax=ax, xlabel="n")
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    assert ax.get_xscale() == ax.get_yscale() == "log" and ax.get_xlabel() == "n"
+    with pytest.raises(ValueError, match=r"ys\['c'\] must have shape \(3,\), got shape \(2,\)"):
+        plotting.plot_loglog([1, 2, 3], {"c": [1, 2]}, ax=ax)
+
+
+def test_no_function_calls_show(monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plt.show() was called"))
+    fig, axes = plt.subplots(1, 4)
+    plotting.plot_vectors([[1, 0]], ax=axes[0])
+    plotting.plot_heatmap(np.eye(2), ax=axes[1])
+    plotting.plot_loglog([1, 2], {"x": [1, 2]}, ax=axes[2])
+    plotting.plot_transformation(linalg.transform_grid(np.eye(2)), ax=axes[3])
+    plt.close(fig)
