@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from html.parser import HTMLParser
 
 import nbformat
@@ -169,3 +170,23 @@ def test_mathjax_is_served_from_the_site(built_site):
     page = (built_site / "book" / "01_linear_algebra.html").read_text()
     assert re.search(r'<script defer="defer" src="\.\./_static/mathjax/tex-chtml\.js(\?v=\w+)?"></script>', page)
     assert (built_site / "_static" / "mathjax" / "tex-chtml.js").exists()
+
+
+def test_a_failing_cell_fails_the_build(tmp_path):
+    """The book's own configuration turns a wrong formula (a failing assertion) into a failed build."""
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: wrong\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# A wrong formula"),
+                nbformat.v4.new_code_cell("import numpy as np\nassert np.isclose(np.sqrt(2) ** 2, 3), 'wrong formula'")]
+    nbformat.write(nb, tmp_path / "wrong.ipynb")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run([str(jb), "build", str(tmp_path), "-W", "-n", "--keep-going"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "wrong formula" in proc.stdout + proc.stderr
