@@ -31,6 +31,7 @@ __all__ = [
     "plot_transformation",
     "plot_heatmap",
     "plot_loglog",
+    "plot_layer_graph",
 ]
 
 #: Okabe-Ito colours, in the order the house uses them.
@@ -221,3 +222,55 @@ def plot_loglog(
         ax.legend()
     return lines
 
+
+
+def plot_layer_graph(
+    W: np.ndarray,
+    ax: Axes | None = None,
+    input_labels: Sequence[str] | None = None,
+    output_labels: Sequence[str] | None = None,
+    max_width: float = 4.0,
+) -> dict[str, list]:
+    r"""Draw the weights of a dense layer $z = Wx + b$ as a graph, one edge per weight.
+
+    ``W`` has shape (m, n): n input nodes on the left ($x_1, \dots, x_n$ from top to bottom) and m output
+    nodes on the right ($z_1, \dots, z_m$). The edge from input j to output i stands for ``W[i, j]``, the
+    weight in $z_i = \sum_j W_{ij} x_j + b_i$: row i of W holds the weights *into* output i. An edge's
+    width is proportional to $|W_{ij}|$ (the largest gets ``max_width``) and its colour gives the sign
+    (blue for positive, vermillion for negative).
+
+    Returns a dict of the artists: ``"edges"``, the m*n lines in row-major order (``edges[i * n + j]``
+    stands for ``W[i, j]``); ``"inputs"`` and ``"outputs"``, the node markers; ``"labels"``, the texts
+    (inputs first, then outputs).
+    """
+    W = as_array(W, "W", ndim=2)
+    m, n = W.shape
+    input_labels = [f"$x_{{{j + 1}}}$" for j in range(n)] if input_labels is None else list(input_labels)
+    output_labels = [f"$z_{{{i + 1}}}$" for i in range(m)] if output_labels is None else list(output_labels)
+    if len(input_labels) != n:
+        raise ValueError(f"input_labels must have one entry per column of W ({n}), got {len(input_labels)}")
+    if len(output_labels) != m:
+        raise ValueError(f"output_labels must have one entry per row of W ({m}), got {len(output_labels)}")
+    ax = _ax(ax)
+
+    def heights(k: int) -> np.ndarray:
+        return (k - 1) / 2 - np.arange(k)  # k nodes, one unit apart, centred on zero, first on top
+
+    y_in, y_out = heights(n), heights(m)
+    scale = float(np.abs(W).max()) or 1.0
+    edges = []
+    for i in range(m):
+        for j in range(n):
+            colour = PALETTE["blue"] if W[i, j] >= 0 else PALETTE["vermillion"]
+            edges += ax.plot([0, 1], [y_in[j], y_out[i]], color=colour, lw=max_width * abs(W[i, j]) / scale,
+                             solid_capstyle="round", zorder=1)
+    node = dict(s=500, color="white", edgecolors="0.2", linewidths=1.5, zorder=2)
+    inputs = ax.scatter(np.zeros(n), y_in, **node)
+    outputs = ax.scatter(np.ones(m), y_out, **node)
+    labels = [ax.text(0, y, text, ha="center", va="center", zorder=3) for y, text in zip(y_in, input_labels)]
+    labels += [ax.text(1, y, text, ha="center", va="center", zorder=3) for y, text in zip(y_out, output_labels)]
+    half = max(n, m) / 2
+    ax.set_xlim(-0.25, 1.25)
+    ax.set_ylim(-half, half)
+    ax.set_axis_off()
+    return {"edges": edges, "inputs": [inputs], "outputs": [outputs], "labels": labels}
