@@ -131,7 +131,7 @@ def check_ellipse_area(area: Any) -> Feedback:
 # 6. Explain a broadcasting trap -------------------------------------------------------------------
 def check_broadcast(answer: Any) -> Feedback:
     """Multiple choice: with ``Z`` of shape (3, 3) and ``b`` of shape (3,), which entries does ``Z + b`` add ``b[j]`` to?"""
-    return check_choice(answer, correct="b", name="broadcast", explanations={
+    return check_choice(answer, correct="b", name="answer", explanations={
         "a": "No: broadcasting aligns shapes from the right, so b of shape (3,) is read as a row (1, 3) and "
              "repeated down the rows. Row i gets all of b, not b[i].",
         "b": "Yes: b is read as a row of shape (1, 3) and stretched down the rows, so entry (i, j) gets b[j]. "
