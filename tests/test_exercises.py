@@ -42,3 +42,32 @@ def test_ellipse_area():
 def test_broadcast():
     assert ex.check_broadcast("b")
     assert not ex.check_broadcast("a") and not ex.check_broadcast("c")
+
+
+# -- exercise checks of chapter 01: a function that still returns the placeholder ----------------------
+def test_function_exercises_report_placeholder_as_unanswered():
+    def cosine(u, v):
+        return ...
+
+    def mlp_flops(N, d_in, h, d_out):
+        return ...
+
+    for fb in (ex.check_cosine(cosine), ex.check_mlp_flops(mlp_flops)):
+        assert not fb.ok and not fb.answered
+        assert str(fb).startswith("Not answered yet")
+
+
+def test_function_exercises_report_missing_return():
+    def cosine(u, v):
+        u @ v / (np.linalg.norm(u) * np.linalg.norm(v))  # no return
+
+    fb = ex.check_cosine(cosine)
+    assert not fb.ok and fb.answered
+    assert "forget the `return`" in fb.message
+
+
+def test_function_exercises_accept_right_answers_and_report_errors():
+    assert ex.check_cosine(lambda u, v: u @ v / (np.linalg.norm(u) * np.linalg.norm(v)))
+    assert ex.check_mlp_flops(lambda N, d_in, h, d_out: 2 * N * (d_in * h + h * d_out))
+    fb = ex.check_cosine(lambda u, v: u @ w)  # noqa: F821, a NameError inside the reader's function
+    assert not fb.ok and "NameError" in fb.message
