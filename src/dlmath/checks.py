@@ -75,6 +75,14 @@ def check_shape(answer: Any, expected_shape: Sequence[int], name: str = "answer"
     return Feedback(True, f"shape {expected_shape} as expected.", name)
 
 
+def _known_mistake(arr: np.ndarray, mistakes: Mapping[str, Any] | None, atol: float, rtol: float) -> str | None:
+    """The message of the first known mistake whose value the answer reproduces, if any."""
+    for message, wrong in (mistakes or {}).items():
+        if np.shape(wrong) == arr.shape and np.allclose(arr, wrong, atol=atol, rtol=rtol):
+            return message
+    return None
+
+
 def check_array(
     answer: Any,
     expected: Any,
@@ -94,10 +102,10 @@ def check_array(
     if fb is not None:
         return fb
     expected = np.asarray(expected, dtype=float)
+    known = _known_mistake(arr, mistakes, atol, rtol)
     if arr.shape != expected.shape:
-        for message, wrong in (mistakes or {}).items():
-            if np.shape(wrong) == arr.shape and np.allclose(arr, wrong, atol=atol, rtol=rtol):
-                return Feedback(False, message, name)
+        if known:
+            return Feedback(False, known, name)
         fb = check_shape(arr, expected.shape, name)
         return Feedback(False, fb.message, name)
     if not np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)):
@@ -105,9 +113,8 @@ def check_array(
     close = np.isclose(arr, expected, atol=atol, rtol=rtol)
     if close.all():
         return Feedback(True, "every entry matches.", name)
-    for message, wrong in (mistakes or {}).items():
-        if np.shape(wrong) == arr.shape and np.allclose(arr, wrong, atol=atol, rtol=rtol):
-            return Feedback(False, message, name)
+    if known:
+        return Feedback(False, known, name)
     if arr.ndim == 0:
         return Feedback(False, f"got {arr.item():.6g}, which is not the expected value.", name)
     diff = np.abs(arr - expected)
