@@ -10,13 +10,14 @@ BOOK_STAMP := $(VENV)/.installed-book
 DEV_STAMP  := $(VENV)/.installed-dev
 JB_FLAGS   := -W -n --keep-going
 
-.PHONY: help book test lab bench clean chromium
+.PHONY: help book test lab bench clean chromium selfcheck
 
 help:
 	@echo "make book   execute every chapter (cached) and build the site into _build/html"
 	@echo "make test   install the test tools and Chromium, then run every test"
 	@echo "make lab    open JupyterLab on the book"
 	@echo "make bench  measure chapters, explorers, pages and builds into _build/bench.json"
+	@echo "make selfcheck  regenerate the self-check edition of each chapter into selfcheck/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +53,7 @@ bench: $(DEV_STAMP)
 
 clean:
 	rm -rf _build
+
+# The self-check edition of every chapter with exercises (committed; a test keeps it in step).
+selfcheck: $(DEV_STAMP)
+	for nb in $$(grep -l "# BEGIN QUESTION" book/[0-9][0-9]_*.ipynb); do $(BIN)/dlmath selfcheck $$nb selfcheck; done

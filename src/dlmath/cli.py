@@ -1,7 +1,10 @@
 """The ``dlmath`` command.
 
-``dlmath strip NOTEBOOK...``        remove outputs from notebooks before committing them;
-``dlmath check-clean NOTEBOOK...``  exit 1 if a notebook holds outputs (for CI and pre-commit hooks);
+``dlmath assign CHAPTER OUTDIR``              student notebook and autograder for a chapter (otter-grader);
+``dlmath grade AUTOGRADER SUBMISSION...``     grade submissions; a CSV table on standard output;
+``dlmath selfcheck CHAPTER OUTDIR``           the self-check edition of a chapter;
+``dlmath strip NOTEBOOK...``                  remove outputs from notebooks before committing them;
+``dlmath check-clean NOTEBOOK...``            exit 1 if a notebook holds outputs;
 ``dlmath --version``.
 """
 
@@ -18,12 +21,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dlmath", description="Tools of the dlmath book.")
     parser.add_argument("--version", action="version", version=f"dlmath {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("assign", help="write OUTDIR/student and OUTDIR/autograder for a chapter")
+    p.add_argument("chapter", help="a chapter number (1 to 7) or a notebook path")
+    p.add_argument("outdir")
+    p = sub.add_parser("grade", help="grade submissions; prints CSV (last columns: total, possible)")
+    p.add_argument("autograder", help="the OUTDIR/autograder folder written by `dlmath assign`")
+    p.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
+    p.add_argument("--timeout", type=float, default=600, help="seconds allowed per submission (default 600)")
+    p = sub.add_parser("selfcheck", help="write the self-check edition of a chapter into OUTDIR")
+    p.add_argument("chapter", help="a chapter number (1 to 7) or a notebook path")
+    p.add_argument("outdir")
     p = sub.add_parser("strip", help="remove outputs and execution counts from notebooks, in place")
     p.add_argument("notebooks", nargs="+")
     p = sub.add_parser("check-clean", help="fail if a notebook holds outputs")
     p.add_argument("notebooks", nargs="+")
     args = parser.parse_args(argv)
 
+    if args.command in ("assign", "grade", "selfcheck"):
+        return _coursework(args)
     status = 0
     for path in args.notebooks:
         try:
@@ -38,6 +53,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: cannot read as a notebook ({exc})", file=sys.stderr)
             status = 2
     return status
+
+
+def _coursework(args: argparse.Namespace) -> int:
+    from . import coursework
+
+    try:
+        if args.command == "assign":
+            result = coursework.assign(args.chapter, args.outdir)
+            print(f"student notebook and public tests: {result.student}  (hand these out)")
+            print(f"solutions, hidden tests, autograder.zip: {result.autograder}  (keep these)")
+        elif args.command == "selfcheck":
+            print(f"self-check edition: {coursework.selfcheck(args.chapter, args.outdir)}")
+        else:
+            rows = coursework.grade(args.autograder, args.submissions, timeout=args.timeout)
+            sys.stdout.write(coursework.to_csv(rows))
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        print(f"dlmath {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

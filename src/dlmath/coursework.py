@@ -1,0 +1,386 @@
+"""Coursework from the chapter notebooks: a thin wrapper around otter-grader.
+
+One chapter notebook is the source of three editions:
+
+- the **book** (Jupyter Book renders sphinx-exercise's exercises with folded solutions; otter's raw
+  marker cells are invisible there, and test cells are tagged ``remove-cell``);
+- the **assignment**, made by ``otter assign`` from an *otter master* derived here from the chapter;
+- the **self-check edition**, the student notebook without otter: the reader's ``dlmath`` checks give
+  specific hints, and neither solutions nor hidden tests are in it.
+
+The marking convention inside a chapter, for one exercise (see CONTRIBUTING.md)::
+
+    raw       # BEGIN QUESTION / name: la-dense / points: 2
+    markdown  ```{exercise-start} Title``` + the statement
+    code      the reader's cell (``...`` + a dlmath check)        book only
+    markdown  ```{exercise-end}```
+    markdown  ```{solution-start} label``` + the explanation      solution: never in a student file
+    code      the solution; answer lines end in ``# SOLUTION``    otter turns it into the answer cell
+    markdown  ```{solution-end}```
+    raw       # BEGIN TESTS
+    code      public test (tag remove-cell)
+    code      ``# HIDDEN`` first line: hidden test (tag remove-cell)
+    raw       # END TESTS
+    raw       # END QUESTION
+
+Grading runs ``otter run`` on each submission in its own process group with a time limit, so that an
+infinite loop, a crash or an unreadable file costs that submission its points, with a reason, and never
+stops the others.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["find_chapter", "otter_master", "assign", "selfcheck", "grade", "GradeRow", "to_csv", "leaks"]
+
+ASSIGNMENT_CONFIG = """# ASSIGNMENT CONFIG
+name: {name}
+init_cell: {otter}
+check_all_cell: false
+export_cell: false
+run_tests: {otter}
+solutions_pdf: false
+tests:
+  files: true
+  ok_format: true
+generate:
+  pdf: false
+  zips: false
+"""
+SELFCHECK_NOTE = (
+    "> **Self-check edition.** This notebook is the chapter without its solutions. Each exercise ends with a "
+    "cell that checks your answer: run it, and it tells you whether the answer is right and, if not, what "
+    "looks wrong. Nothing is graded, and no hidden test is in this file."
+)
+_FENCE = re.compile(r"```\{(exercise|solution)-(start|end)\}([^\n]*)\n(.*?)```\n?", re.S)
+_HIDDEN = re.compile(r"^\s*#\s*HIDDEN\b", re.I)
+_SOLUTION_MARK = re.compile(r"#\s*(BEGIN |END )?SOLUTION")
+
+
+def find_chapter(chapter: str | int, root: Path | None = None) -> Path:
+    """Resolve ``chapter``, a chapter number (1 to 7) or a notebook path, to the chapter notebook.
+
+    Numbers are looked up in ``book/`` of the repository that holds this package (an editable
+    install) or of the current directory.
+    """
+    path = Path(str(chapter))
+    if path.suffix == ".ipynb":
+        if not path.is_file():
+            raise FileNotFoundError(f"no notebook at {path}")
+        return path
+    if not re.fullmatch(r"\d{1,2}", str(chapter)):
+        raise ValueError(f"CHAPTER must be a chapter number (1 to 7) or a path to a .ipynb file, got {chapter!r}")
+    number = int(chapter)
+    roots = [root] if root else [Path.cwd(), Path(__file__).resolve().parents[2]]
+    for base in roots:
+        found = sorted((base / "book").glob(f"{number:02d}_*.ipynb"))
+        if found:
+            return found[0]
+    raise FileNotFoundError(f"chapter {number} not found in book/ of {', '.join(str(r) for r in roots)}; "
+                            "pass the notebook's path instead")
+
+
+def _myst_roles_to_markdown(text: str) -> str:
+    """Cross-reference roles read as plain text outside the book: {ref}`text <label>` -> text, and so on."""
+    text = re.sub(r"\{(?:ref|doc)\}`([^`<]+?)\s*<[^`>]+>`", r"\1", text)
+    text = re.sub(r"\{ref\}`([^`]+)`", r"section *\1*", text)
+    text = re.sub(r"\{doc\}`([^`]+)`", r"*\1*", text)
+    return re.sub(r"\{eq\}`([^`]+)`", r"(equation *\1*)", text)
+
+
+def _fence_to_markdown(match: re.Match, titles: dict[str, str]) -> str:
+    kind, edge, title, body = match.group(1), match.group(2), match.group(3).strip(), match.group(4)
+    if kind == "exercise" and edge == "start":
+        label = re.search(r":label:\s*(\S+)", body)
+        if label:
+            titles[label.group(1)] = title
+        return f"**Exercise: {title}**\n\n" if title else "**Exercise**\n\n"
+    return ""
+
+
+def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True) -> nbformat.NotebookNode:
+    """The otter master notebook for a chapter written in the book's marking convention.
+
+    Drops the reader's cells (code between ``exercise-start`` and ``exercise-end``: in the assignment the
+    solution cell, stripped of its solution lines, is the answer cell), turns the sphinx-exercise fences
+    into plain markdown, wraps each ``solution-start`` .. ``solution-end`` region in otter's solution
+    block, and prepends the assignment configuration. ``with_otter=False`` makes the self-check master:
+    no otter init and check cells, no tests.
+    """
+    if not any(c.cell_type == "raw" and c.source.lstrip().startswith("# BEGIN QUESTION") for c in nb.cells):
+        raise ValueError("this notebook has no questions (raw cells '# BEGIN QUESTION'): nothing to assign")
+    out = copy.deepcopy(nb)
+    cells: list = [nbformat.v4.new_raw_cell(ASSIGNMENT_CONFIG.format(name=name, otter=str(with_otter).lower()))]
+    in_exercise = in_solution = in_tests = False
+    titles: dict[str, str] = {}
+    for cell in out.cells:
+        source = cell.source
+        if cell.cell_type == "raw" and not with_otter and re.match(r"#\s*(BEGIN|END) TESTS", source.strip()):
+            in_tests = source.strip().startswith("# BEGIN")
+            continue
+        if in_tests:
+            continue
+        if cell.cell_type == "raw" and not with_otter and re.match(r"#\s*BEGIN QUESTION", source.strip()):
+            cell.source = source.rstrip() + "\ncheck_cell: false"
+        starts_solution = cell.cell_type == "markdown" and "{solution-start}" in source
+        ends_solution = cell.cell_type == "markdown" and "{solution-end}" in source
+        if cell.cell_type == "markdown":
+            if "{exercise-start}" in source:
+                in_exercise = True
+            if "{exercise-end}" in source:
+                in_exercise = False
+            source = _FENCE.sub(lambda m: _fence_to_markdown(m, titles), source).strip()
+            source = _myst_roles_to_markdown(source)
+            cell.source = source
+        elif in_exercise and cell.cell_type == "code":
+            continue  # the reader's cell: the book's, not the assignment's
+        if starts_solution:
+            cells.append(nbformat.v4.new_raw_cell("# BEGIN SOLUTION"))
+            in_solution = True
+        if ends_solution:
+            cells.append(nbformat.v4.new_raw_cell("# END SOLUTION"))
+            in_solution = False
+        if cell.cell_type == "markdown" and not cell.source:
+            continue
+        if in_solution and cell.cell_type == "code" and not _SOLUTION_MARK.search(cell.source):
+            raise ValueError("a solution cell marks no line with '# SOLUTION' (or a '# BEGIN SOLUTION' block), "
+                             f"so the student would receive it whole:\n{cell.source}")
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+    out.cells = cells
+    out.metadata.pop("widgets", None)
+    return out
+
+
+@dataclass
+class Assignment:
+    """What ``assign`` wrote: the student folder and the autograder folder (with its zip)."""
+
+    student: Path
+    autograder: Path
+    zip: Path | None
+    notebook: str
+
+
+def _otter(*args: str, cwd: Path, timeout: float | None = None) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("otter")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "otter"]
+    return subprocess.run(command + list(args), cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def _assign(chapter: str | int, outdir: str | Path, with_otter: bool) -> Assignment:
+    source = find_chapter(chapter)
+    outdir = Path(outdir).resolve()
+    nb = nbformat.read(source, as_version=4)
+    master = otter_master(nb, name=source.stem, with_otter=with_otter)
+    with tempfile.TemporaryDirectory(prefix="dlmath-assign-") as tmp:
+        master_path = Path(tmp) / source.name
+        nbformat.write(master, master_path)
+        target = Path(tmp) / "dist"
+        proc = _otter("assign", str(master_path), str(target), cwd=Path(tmp))
+        if proc.returncode != 0:
+            raise RuntimeError(f"otter assign failed for {source}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        outdir.mkdir(parents=True, exist_ok=True)
+        for part in ("student", "autograder"):
+            if (outdir / part).exists():
+                shutil.rmtree(outdir / part)
+            shutil.copytree(target / part, outdir / part)
+    zips = sorted((outdir / "autograder").glob("*-autograder_*.zip"))
+    if zips:  # a stable name for the Gradescope archive
+        zips[-1].rename(outdir / "autograder" / "autograder.zip")
+    result = Assignment(outdir / "student", outdir / "autograder",
+                        outdir / "autograder" / "autograder.zip" if zips else None, source.name)
+    problems = leaks(source, result.student)
+    if problems:
+        raise RuntimeError("refusing to hand out a student folder that holds solutions or hidden tests:\n"
+                           + "\n".join(problems))
+    return result
+
+
+def assign(chapter: str | int, outdir: str | Path) -> Assignment:
+    """Write ``outdir/student`` (notebook + public tests) and ``outdir/autograder`` (solutions, all tests,
+    ``autograder.zip`` for Gradescope or ``dlmath grade``) for a chapter, with ``otter assign``."""
+    return _assign(chapter, outdir, with_otter=True)
+
+
+def selfcheck(chapter: str | int, outdir: str | Path) -> Path:
+    """Write the self-check edition of a chapter to ``outdir``: no solutions, no hidden tests, no otter;
+    each answer cell ends with its ``dlmath`` check, which gives specific hints."""
+    outdir = Path(outdir)
+    with tempfile.TemporaryDirectory(prefix="dlmath-selfcheck-") as tmp:
+        result = _assign(chapter, tmp, with_otter=False)
+        outdir.mkdir(parents=True, exist_ok=True)
+        target = outdir / result.notebook
+        nb = nbformat.read(result.student / result.notebook, as_version=4)
+        nb.metadata.pop("otter", None)
+        nb.cells.insert(1, nbformat.v4.new_markdown_cell(SELFCHECK_NOTE))
+        nbformat.write(nb, target)
+    return target
+
+
+def _secret_lines(source: Path) -> list[str]:
+    """Solution lines and hidden-test lines of a chapter, as they would appear in a file."""
+    nb = nbformat.read(source, as_version=4)
+    secrets, in_solution = [], False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "{solution-start}" in cell.source:
+            in_solution = True
+        if cell.cell_type == "markdown" and "{solution-end}" in cell.source:
+            in_solution = False
+        if cell.cell_type != "code":
+            continue
+        lines = cell.source.splitlines()
+        if lines and _HIDDEN.match(lines[0]):
+            secrets += [line.strip() for line in lines[1:] if len(line.strip()) > 12]
+        elif in_solution:
+            block = False
+            for line in lines:
+                if re.search(r"#\s*BEGIN SOLUTION", line):
+                    block = True
+                    continue
+                if re.search(r"#\s*END SOLUTION", line):
+                    block = False
+                    continue
+                if block or re.search(r"#\s*SOLUTION\s*$", line):
+                    code = re.sub(r"#\s*SOLUTION\s*$", "", line).strip()
+                    if len(code) > 6:
+                        secrets.append(code)
+    return secrets
+
+
+def leaks(source: Path, student_dir: Path) -> list[str]:
+    """Every solution or hidden-test line of ``source`` found in a file under ``student_dir``."""
+    secrets = _secret_lines(Path(source))
+    found = []
+    for path in Path(student_dir).rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            found += [f"{path.relative_to(student_dir)}: {s}" for s in secrets if s in text]
+    return found
+
+
+@dataclass
+class GradeRow:
+    """One submission's grade: points per question, a note on what went wrong, total and possible."""
+
+    submission: str
+    scores: dict[str, float] = field(default_factory=dict)
+    possible: float = 0.0
+    note: str = ""
+
+    @property
+    def total(self) -> float:
+        return sum(self.scores.values())
+
+
+def _question_points(autograder: Path) -> dict[str, float]:
+    points = {}
+    for test in sorted((autograder / "tests").glob("*.py")):
+        text = test.read_text()
+        match = re.search(r"'points':\s*([\d.]+)", text)
+        name = re.search(r"'name':\s*'([^']+)'", text)
+        if match and name:
+            points[name.group(1)] = float(match.group(1))
+    if not points:
+        raise FileNotFoundError(f"{autograder} holds no tests/: is it the autograder folder written by `dlmath assign`?")
+    order = []  # the questions in the order the notebook asks them
+    for notebook in autograder.glob("*.ipynb"):
+        order += re.findall(r"grader\.check\(\\?[\"']([^\"'\\]+)", notebook.read_text())
+    ranked = {q: order.index(q) if q in order else len(order) for q in points}
+    return dict(sorted(points.items(), key=lambda item: ranked[item[0]]))
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def grade(autograder: str | Path, submissions: list[str | Path], timeout: float = 600) -> list[GradeRow]:
+    """Grade each submission with ``otter run`` against the autograder's tests, hidden ones included.
+
+    Each runs in its own process group, killed after ``timeout`` seconds. A submission that cannot be
+    read, crashes the grader or runs out of time scores zero on every question, with the reason in
+    ``note``; the next submission is graded all the same.
+    """
+    autograder = Path(autograder).resolve()
+    archive = autograder / "autograder.zip"
+    if not archive.exists():
+        raise FileNotFoundError(f"{archive} is missing: pass the autograder folder written by `dlmath assign`")
+    points = _question_points(autograder)
+    possible = sum(points.values())
+    config = autograder / "otter_config.json"
+    name = json.loads(config.read_text()).get("assignment_name") if config.exists() else None
+    rows = []
+    for submission in submissions:
+        submission = Path(submission).resolve()
+        row = GradeRow(submission.name, {q: 0.0 for q in points}, possible)
+        rows.append(row)
+        try:
+            nb = nbformat.read(submission, as_version=4)
+        except Exception as exc:  # not a file, not JSON, not a notebook: the student's problem, reported
+            row.note = f"not a readable notebook: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+            continue
+        with tempfile.TemporaryDirectory(prefix="dlmath-grade-") as tmp:
+            work = Path(tmp)
+            # otter refuses a notebook without its assignment name (the chapter itself, or one whose
+            # metadata an editor dropped); a notebook named for another assignment is still refused.
+            if name and not nb.metadata.get("otter", {}).get("assignment_name"):
+                nb.metadata.setdefault("otter", {})["assignment_name"] = name
+            nbformat.write(nb, work / submission.name)
+            exe = Path(sys.executable).with_name("otter")
+            command = [str(exe) if exe.exists() else "otter", "run", "--no-logo", "-a", str(archive),
+                       "-o", str(work / "out"), str(work / submission.name)]
+            (work / "out").mkdir()
+            proc = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, start_new_session=True)
+            try:
+                log, _ = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                proc.communicate()
+                row.note = f"stopped after {timeout:g} s (an infinite loop or a very slow cell)"
+                continue
+            finally:
+                _kill_group(proc)  # a kernel left behind by the grader must not outlive it
+            results = work / "out" / "results.json"
+            if not results.exists():
+                last = [line for line in (log or "").splitlines() if line.strip()][-1:] or ["no output"]
+                row.note = f"the grader failed on this submission: {last[0][:160]}"
+                continue
+            for test in json.loads(results.read_text()).get("tests", []):
+                if test.get("name") in row.scores and test.get("score") is not None:
+                    row.scores[test["name"]] = float(test["score"])
+            failed = [q for q, s in row.scores.items() if s < points[q]]
+            if failed:
+                row.note = "lost points on " + ", ".join(failed)
+    return rows
+
+
+def to_csv(rows: list[GradeRow]) -> str:
+    """The grades as CSV: submission, one column per question, note, then total and possible."""
+    questions = list(rows[0].scores) if rows else []
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["submission", *questions, "note", "total", "possible"])
+    for row in rows:
+        writer.writerow([row.submission, *(f"{row.scores[q]:g}" for q in questions), row.note,
+                         f"{row.total:g}", f"{row.possible:g}"])
+    return buf.getvalue()

@@ -1,0 +1,260 @@
+"""Coursework: the chapter -> otter master transformation, and the full round trip per chapter.
+
+The round trip assigns each chapter that has questions, then grades, in one `dlmath grade` call: the
+original chapter (full marks), the untouched student notebook (zero), a submission with one wrong
+answer (loses exactly that question), an infinite loop (stopped; the next one is still graded), a
+file that is not JSON and a notebook with its answer cells deleted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from dlmath import coursework
+
+CHAPTERS = [p for p in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb")) if "# BEGIN QUESTION" in p.read_text()]
+R, M, C = nbformat.v4.new_raw_cell, nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+
+
+def toy_chapter(solution="x = 2  # SOLUTION\ncheck(x)"):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        C("def check(x):\n    return x == 2"),
+        R("# BEGIN QUESTION\nname: q_x\npoints: 2"),
+        M("```{exercise-start} Find x\n:label: ex-x\n```\nSet `x` to two, see {eq}`eq-x` and {ref}`the intro <intro>`."),
+        C("x = ...\ncheck(x)"),
+        M("```{exercise-end}\n```"),
+        M("```{solution-start} ex-x\n:class: dropdown\n```\nTwo is two."),
+        C(solution),
+        M("```{solution-end}\n```"),
+        R("# BEGIN TESTS"),
+        C("assert check(x)"),
+        C("# HIDDEN\nassert isinstance(x, int) and x == 2"),
+        R("# END TESTS"),
+        R("# END QUESTION"),
+    ]
+    return nb
+
+
+def test_otter_master_drops_reader_cells_and_wraps_solutions():
+    master = coursework.otter_master(toy_chapter(), name="toy")
+    sources = [(c.cell_type, c.source) for c in master.cells]
+    assert sources[0][0] == "raw" and sources[0][1].startswith("# ASSIGNMENT CONFIG\nname: toy")
+    assert ("code", "x = ...\ncheck(x)") not in sources  # the reader's cell is the book's only
+    statement = next(s for t, s in sources if t == "markdown" and "Find x" in s)
+    assert statement.startswith("**Exercise: Find x**") and "{exercise-start}" not in statement
+    assert "(equation *eq-x*)" in statement and "the intro" in statement and "{ref}" not in statement
+    i = sources.index(("raw", "# BEGIN SOLUTION"))
+    assert sources[i + 1] == ("markdown", "Two is two.")
+    assert sources[i + 2] == ("code", "x = 2  # SOLUTION\ncheck(x)")
+    assert sources[i + 3] == ("raw", "# END SOLUTION")
+    assert not any("{solution-end}" in s or "{exercise-end}" in s for _, s in sources)
+
+
+def test_otter_master_self_check_drops_tests():
+    master = coursework.otter_master(toy_chapter(), name="toy", with_otter=False)
+    text = "\n".join(c.source for c in master.cells)
+    assert "# HIDDEN" not in text and "assert check(x)" not in text
+    assert "init_cell: false" in text and "check_cell: false" in text
+
+
+def test_otter_master_refuses_an_unmarked_solution():
+    with pytest.raises(ValueError, match="marks no line with '# SOLUTION'"):
+        coursework.otter_master(toy_chapter(solution="x = 2\ncheck(x)"), name="toy")
+
+
+def test_otter_master_refuses_a_notebook_without_questions():
+    with pytest.raises(ValueError, match="no questions"):
+        coursework.otter_master(nbformat.v4.new_notebook(), name="none")
+
+
+def test_find_chapter():
+    assert coursework.find_chapter(1).name == "01_linear_algebra.ipynb"
+    assert coursework.find_chapter("01").name == "01_linear_algebra.ipynb"
+    path = ROOT / "book" / "01_linear_algebra.ipynb"
+    assert coursework.find_chapter(str(path)) == path
+    with pytest.raises(FileNotFoundError, match="chapter 9 not found"):
+        coursework.find_chapter(9)
+    with pytest.raises(ValueError, match="chapter number"):
+        coursework.find_chapter("linear algebra")
+    with pytest.raises(FileNotFoundError, match="no notebook at"):
+        coursework.find_chapter("missing.ipynb")
+
+
+def test_leaks_finds_solution_and_hidden_lines(tmp_path):
+    chapter = tmp_path / "toy.ipynb"
+    nbformat.write(toy_chapter(solution="x = int('2')  # SOLUTION\ncheck(x)"), chapter)
+    student = tmp_path / "student"
+    student.mkdir()
+    (student / "clean.py").write_text("x = ...\n")
+    assert coursework.leaks(chapter, student) == []
+    (student / "leak.py").write_text("x = int('2')\nassert isinstance(x, int) and x == 2\n")
+    found = coursework.leaks(chapter, student)
+    assert any("x = int('2')" in f for f in found) and any("isinstance(x, int)" in f for f in found)
+
+
+def test_csv_ends_with_total_and_possible():
+    rows = [coursework.GradeRow("a.ipynb", {"q1": 2.0, "q2": 0.0}, 3.0, "lost points on q2")]
+    table = list(csv.reader(io.StringIO(coursework.to_csv(rows))))
+    assert table[0] == ["submission", "q1", "q2", "note", "total", "possible"]
+    assert table[1] == ["a.ipynb", "2", "0", "lost points on q2", "2", "3"]
+
+
+def test_grade_needs_an_autograder_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="autograder.zip is missing"):
+        coursework.grade(tmp_path, [tmp_path / "x.ipynb"])
+
+
+def dlmath(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "dlmath.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT, **kwargs)
+
+
+def test_cli_reports_bad_chapter_without_traceback(tmp_path):
+    proc = dlmath("assign", "42", tmp_path)
+    assert proc.returncode == 2 and "chapter 42 not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _answer_cells(nb):
+    """Indices of the answer cells of otter's solved (autograder) notebook: its tagged solution code cells."""
+    return [i for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and "otter_assign_solution_cell" in c.metadata.get("tags", [])]
+
+
+@pytest.fixture(scope="module", params=CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def round_trip(request, tmp_path_factory):
+    chapter = request.param
+    out = tmp_path_factory.mktemp(chapter.stem)
+    proc = dlmath("assign", chapter, out / "assignment")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assignment = out / "assignment"
+    student_nb = assignment / "student" / chapter.name
+    solved = nbformat.read(assignment / "autograder" / chapter.name, as_version=4)
+    subs = out / "submissions"
+    subs.mkdir()
+    shutil.copy(chapter, subs / "original.ipynb")
+    shutil.copy(student_nb, subs / "untouched.ipynb")
+    # one wrong answer: the solved notebook with the first question's answer cell emptied
+    wrong = nbformat.read(assignment / "autograder" / chapter.name, as_version=4)
+    first_answer = _answer_cells(solved)[0]
+    wrong.cells[first_answer].source = re.sub(r"(?m)^(\s*)(\w+) = .*# SOLUTION$", r"\1\2 = None",
+                                              wrong.cells[first_answer].source)
+    nbformat.write(wrong, subs / "one_wrong.ipynb")
+    loop = nbformat.read(student_nb, as_version=4)
+    loop.cells.insert(2, nbformat.v4.new_code_cell("while True:\n    pass"))
+    nbformat.write(loop, subs / "infinite_loop.ipynb")
+    (subs / "not_json.ipynb").write_text('{"cells": [ this is not json')
+    deleted = nbformat.read(assignment / "autograder" / chapter.name, as_version=4)
+    deleted.cells = [c for i, c in enumerate(deleted.cells) if i not in _answer_cells(solved)]
+    nbformat.write(deleted, subs / "deleted_cells.ipynb")
+    order = ["original", "untouched", "one_wrong", "infinite_loop", "not_json", "deleted_cells"]
+    proc = dlmath("grade", assignment / "autograder", *[subs / f"{n}.ipynb" for n in order], "--timeout", 100)
+    assert proc.returncode == 0, proc.stderr
+    table = list(csv.DictReader(io.StringIO(proc.stdout)))
+    header = proc.stdout.splitlines()[0].split(",")
+    return {"chapter": chapter, "assignment": assignment, "header": header,
+            "grades": {row["submission"].removesuffix(".ipynb"): row for row in table},
+            "wrong_question": solved.cells[first_answer]}
+
+
+def test_assign_writes_student_and_autograder(round_trip):
+    assignment, chapter = round_trip["assignment"], round_trip["chapter"]
+    assert (assignment / "student" / chapter.name).exists()
+    assert list((assignment / "student" / "tests").glob("*.py"))
+    assert (assignment / "autograder" / "autograder.zip").exists()
+    assert (assignment / "autograder" / chapter.name).exists()
+
+
+def test_no_student_file_holds_a_solution_or_hidden_test(round_trip):
+    chapter, student = round_trip["chapter"], round_trip["assignment"] / "student"
+    nb = nbformat.read(chapter, as_version=4)
+    secrets = []
+    for cell in nb.cells:
+        lines = [line.strip() for line in cell.source.splitlines()]
+        if cell.cell_type == "code" and lines and lines[0].upper().startswith("# HIDDEN"):
+            secrets += [line for line in lines[1:] if len(line) > 12]
+        secrets += [re.sub(r"\s*# SOLUTION$", "", line) for line in lines if line.endswith("# SOLUTION")]
+    assert secrets
+    for path in student.rglob("*"):
+        if path.is_file():
+            text = path.read_text()
+            assert "# HIDDEN" not in text and "'hidden': True" not in text
+            for secret in secrets:
+                assert secret not in text, f"{path.name} holds {secret!r}"
+
+
+def test_original_chapter_scores_full_marks(round_trip):
+    row = round_trip["grades"]["original"]
+    assert round_trip["header"][-2:] == ["total", "possible"]
+    assert float(row["total"]) == float(row["possible"]) > 0 and row["note"] == ""
+
+
+def test_untouched_student_notebook_scores_zero(round_trip):
+    assert float(round_trip["grades"]["untouched"]["total"]) == 0
+
+
+def test_one_wrong_answer_loses_exactly_that_question(round_trip):
+    grades = round_trip["grades"]
+    row, full = grades["one_wrong"], grades["original"]
+    lost = [q for q in round_trip["header"][1:-3] if float(row[q]) < float(full[q])]
+    assert len(lost) == 1 and float(row[lost[0]]) == 0
+    assert float(row["total"]) == float(full["total"]) - float(full[lost[0]])
+    assert f"lost points on {lost[0]}" == row["note"]
+
+
+def test_infinite_loop_is_stopped_and_the_next_submission_still_graded(round_trip):
+    grades = round_trip["grades"]
+    assert float(grades["infinite_loop"]["total"]) == 0 and "stopped after" in grades["infinite_loop"]["note"]
+    assert float(grades["not_json"]["total"]) == 0 and "not a readable notebook" in grades["not_json"]["note"]
+    assert float(grades["deleted_cells"]["total"]) == 0 and "lost points" in grades["deleted_cells"]["note"]
+
+
+def _sources(path):
+    return [(c.cell_type, c.source) for c in nbformat.read(path, as_version=4).cells]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_selfcheck_edition_is_current_and_holds_no_secret(chapter, tmp_path):
+    committed = ROOT / "selfcheck" / chapter.name
+    assert committed.exists(), "no self-check edition: run `make selfcheck`"
+    fresh = coursework.selfcheck(chapter, tmp_path)
+    assert _sources(committed) == _sources(fresh), "the self-check edition is out of date: run `make selfcheck`"
+    text = committed.read_text()
+    assert "import otter" not in text and "grader.check" not in text and "# HIDDEN" not in text
+    assert coursework.leaks(chapter, tmp_path) == []
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_selfcheck_edition_runs_and_every_check_answers(chapter):
+    from nbclient import NotebookClient
+
+    path = ROOT / "selfcheck" / chapter.name
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    texts = ["".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "") for o in c.outputs)
+             for c in nb.cells if c.cell_type == "code"]
+    assert not any(o.output_type == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    questions = nbformat.read(chapter, as_version=4).cells
+    n_questions = sum(1 for c in questions if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION"))
+    assert sum("Not answered yet" in t for t in texts) == n_questions
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_links_to_its_selfcheck_edition_in_this_repository(chapter):
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    owner_repo, branch = config["url"].removeprefix("https://github.com/").rstrip("/"), config["branch"]
+    text = "\n".join(c.source for c in nbformat.read(chapter, as_version=4).cells if c.cell_type == "markdown")
+    assert f"https://mybinder.org/v2/gh/{owner_repo}/{branch}?urlpath=lab/tree/selfcheck/{chapter.name}" in text
+    assert f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/selfcheck/{chapter.name}" in text
