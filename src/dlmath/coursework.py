@@ -178,10 +178,10 @@ class Assignment:
     notebook: str
 
 
-def _otter(*args: str, cwd: Path, timeout: float | None = None) -> subprocess.CompletedProcess:
+def _otter_command() -> list[str]:
+    """The otter command of this environment (its console script beside this Python, else ``python -m otter``)."""
     exe = Path(sys.executable).with_name("otter")
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "otter"]
-    return subprocess.run(command + list(args), cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "otter"]
 
 
 def _assign(chapter: str | int, outdir: str | Path, with_otter: bool) -> Assignment:
@@ -193,7 +193,8 @@ def _assign(chapter: str | int, outdir: str | Path, with_otter: bool) -> Assignm
         master_path = Path(tmp) / source.name
         nbformat.write(master, master_path)
         target = Path(tmp) / "dist"
-        proc = _otter("assign", str(master_path), str(target), cwd=Path(tmp))
+        proc = subprocess.run(_otter_command() + ["assign", str(master_path), str(target)], cwd=tmp,
+                              capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"otter assign failed for {source}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
         outdir.mkdir(parents=True, exist_ok=True)
@@ -345,9 +346,8 @@ def grade(autograder: str | Path, submissions: list[str | Path], timeout: float 
             if name and not nb.metadata.get("otter", {}).get("assignment_name"):
                 nb.metadata.setdefault("otter", {})["assignment_name"] = name
             nbformat.write(nb, work / submission.name)
-            exe = Path(sys.executable).with_name("otter")
-            command = [str(exe) if exe.exists() else "otter", "run", "--no-logo", "-a", str(archive),
-                       "-o", str(work / "out"), str(work / submission.name)]
+            command = _otter_command() + ["run", "--no-logo", "-a", str(archive), "-o", str(work / "out"),
+                                          str(work / submission.name)]
             (work / "out").mkdir()
             proc = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     text=True, start_new_session=True)
