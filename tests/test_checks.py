@@ -93,3 +93,18 @@ def test_function_checks_report_exceptions_and_failing_case():
 def test_feedback_renders_html():
     html = Feedback(False, "x < y", "q").__repr__(), Feedback(False, "x < y", "q")._repr_html_()
     assert "x &lt; y" in html[1] and "#D55E00" in html[1]
+
+
+def test_function_check_recognises_the_placeholder_and_a_missing_return():
+    cases = [((1, 2), 3)]
+
+    def placeholder(x, y):
+        return ...
+
+    def no_return(x, y):
+        x + y
+
+    fb = check_function(placeholder, cases, name="add")
+    assert not fb.ok and not fb.answered and "still returns `...`" in fb.message
+    fb = check_function(no_return, cases, name="add")
+    assert not fb.ok and fb.answered and "forget the `return`" in fb.message

@@ -71,3 +71,24 @@ def test_function_exercises_accept_right_answers_and_report_errors():
     assert ex.check_mlp_flops(lambda N, d_in, h, d_out: 2 * N * (d_in * h + h * d_out))
     fb = ex.check_cosine(lambda u, v: u @ w)  # noqa: F821, a NameError inside the reader's function
     assert not fb.ok and "NameError" in fb.message
+
+
+def test_introduction_mlp_params():
+    from dlmath.exercises import introduction as intro
+
+    def right(sizes):
+        return sum(m * n + n for m, n in zip(sizes[:-1], sizes[1:]))
+
+    assert intro.check_mlp_params(right)
+    assert "weights only" in intro.check_mlp_params(lambda s: sum(m * n for m, n in zip(s[:-1], s[1:]))).message
+    assert "raised" in intro.check_mlp_params(lambda s: s[5]).message
+    assert not intro.check_mlp_params(...).answered
+
+
+def test_introduction_gd_step():
+    from dlmath.exercises import introduction as intro
+
+    theta, grad, lr = intro.gd_inputs()
+    assert intro.check_gd_step(theta - lr * grad)
+    assert "uphill" in intro.check_gd_step(theta + lr * grad).message
+    assert "scaled by the learning rate" in intro.check_gd_step(theta - grad).message

@@ -194,6 +194,11 @@ def check_function(
             got = fn(*args)
         except Exception as exc:  # the reader's code: report, never raise
             return Feedback(False, f"calling it with ({shown}) raised {type(exc).__name__}: {exc}", name)
+        if got is Ellipsis:  # the body still holds the placeholder
+            return Feedback(False, f"your function {name} still returns `...`: replace it with your code, "
+                                   "then run the cell again.", name, answered=False)
+        if got is None and expected is not None:
+            return Feedback(False, f"your function {name} returns None: did you forget the `return`?", name)
         fb = compare(got, expected)
         if not fb.ok:
             return Feedback(False, f"on test case {i} of {len(cases)}, with arguments ({shown}): {fb.message}", name)

@@ -73,7 +73,7 @@ _SOLUTION_MARK = re.compile(r"#\s*(BEGIN |END )?SOLUTION")
 
 
 def find_chapter(chapter: str | int, root: Path | None = None) -> Path:
-    """Resolve ``chapter``, a chapter number (1 to 7) or a notebook path, to the chapter notebook.
+    """Resolve ``chapter``, a chapter number (0 to 7) or a notebook path, to the chapter notebook.
 
     Numbers are looked up in ``book/`` of the repository that holds this package (an editable
     install) or of the current directory.
@@ -84,7 +84,7 @@ def find_chapter(chapter: str | int, root: Path | None = None) -> Path:
             raise FileNotFoundError(f"no notebook at {path}")
         return path
     if not re.fullmatch(r"\d{1,2}", str(chapter)):
-        raise ValueError(f"CHAPTER must be a chapter number (1 to 7) or a path to a .ipynb file, got {chapter!r}")
+        raise ValueError(f"CHAPTER must be a chapter number (0 to 7) or a path to a .ipynb file, got {chapter!r}")
     number = int(chapter)
     roots = [root] if root else [Path.cwd(), Path(__file__).resolve().parents[2]]
     for base in roots:
@@ -230,7 +230,9 @@ def selfcheck(chapter: str | int, outdir: str | Path) -> Path:
         target = outdir / result.notebook
         nb = nbformat.read(result.student / result.notebook, as_version=4)
         nb.metadata.pop("otter", None)
-        nb.cells.insert(1, nbformat.v4.new_markdown_cell(SELFCHECK_NOTE))
+        note = nbformat.v4.new_markdown_cell(SELFCHECK_NOTE)
+        note["id"] = "dlmath-selfcheck-note"  # a fixed id: regenerating the edition changes nothing
+        nb.cells.insert(1, note)
         nbformat.write(nb, target)
     return target
 

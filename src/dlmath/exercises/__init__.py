@@ -3,6 +3,6 @@
 ``from dlmath.exercises import linear_algebra as ex`` then ``ex.check_dense(Z)``.
 """
 
-from . import linear_algebra
+from . import introduction, linear_algebra
 
-__all__ = ["linear_algebra"]
+__all__ = ["introduction", "linear_algebra"]

@@ -24,22 +24,6 @@ __all__ = [
 ]
 
 
-def _placeholder_result(fn: Any, args: tuple, name: str) -> Feedback | None:
-    """Feedback when the reader's function still returns the ``...`` placeholder (not answered yet) or None."""
-    if not callable(fn):
-        return None
-    try:
-        result = fn(*args)
-    except Exception:  # the reader's code: check_function reports the error
-        return None
-    if result is Ellipsis:
-        return Feedback(False, f"your function {name} still returns `...`: replace it with your code, "
-                               "then run the cell again.", name, answered=False)
-    if result is None:
-        return Feedback(False, f"your function {name} returns None: did you forget the `return`?", name)
-    return None
-
-
 # 1. Compute a dense layer by hand -----------------------------------------------------------------
 def dense_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``W`` (3, 4), ``X`` (4, 5) with one column per example, ``b`` (3,)."""
@@ -93,8 +77,6 @@ def check_cosine(cosine: Any) -> Feedback:
                                    "did you forget to divide by the lengths |u| |v|?", "cosine")
         return fb
 
-    if (fb := _placeholder_result(cosine, cases[0][0], "cosine")) is not None:
-        return fb
     return check_function(cosine, cases, name="cosine", compare=compare)
 
 
@@ -108,8 +90,6 @@ def check_mlp_flops(mlp_flops: Any) -> Feedback:
             "you counted one operation per multiply-add; a multiply-add is two FLOPs (2mnk for an (m,k)x(k,n) product).": want / 2,
         })
 
-    if (fb := _placeholder_result(mlp_flops, cases[0][0], "mlp_flops")) is not None:
-        return fb
     return check_function(mlp_flops, cases, name="mlp_flops", compare=compare)
 
 
