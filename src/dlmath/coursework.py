@@ -103,12 +103,10 @@ def _myst_roles_to_markdown(text: str) -> str:
     return re.sub(r"\{eq\}`([^`]+)`", r"(equation *\1*)", text)
 
 
-def _fence_to_markdown(match: re.Match, titles: dict[str, str]) -> str:
-    kind, edge, title, body = match.group(1), match.group(2), match.group(3).strip(), match.group(4)
+def _fence_to_markdown(match: re.Match) -> str:
+    """An ``exercise-start`` fence becomes a bold title; the other sphinx-exercise fences disappear."""
+    kind, edge, title = match.group(1), match.group(2), match.group(3).strip()
     if kind == "exercise" and edge == "start":
-        label = re.search(r":label:\s*(\S+)", body)
-        if label:
-            titles[label.group(1)] = title
         return f"**Exercise: {title}**\n\n" if title else "**Exercise**\n\n"
     return ""
 
@@ -127,7 +125,6 @@ def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True) 
     out = copy.deepcopy(nb)
     cells: list = [nbformat.v4.new_raw_cell(ASSIGNMENT_CONFIG.format(name=name, otter=str(with_otter).lower()))]
     in_exercise = in_solution = in_tests = False
-    titles: dict[str, str] = {}
     for cell in out.cells:
         source = cell.source
         if cell.cell_type == "raw" and not with_otter and re.match(r"#\s*(BEGIN|END) TESTS", source.strip()):
@@ -144,7 +141,7 @@ def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True) 
                 in_exercise = True
             if "{exercise-end}" in source:
                 in_exercise = False
-            source = _FENCE.sub(lambda m: _fence_to_markdown(m, titles), source).strip()
+            source = _FENCE.sub(_fence_to_markdown, source).strip()
             source = _myst_roles_to_markdown(source)
             cell.source = source
         elif in_exercise and cell.cell_type == "code":
