@@ -106,8 +106,7 @@ def check_array(
     if arr.shape != expected.shape:
         if known:
             return Feedback(False, known, name)
-        fb = check_shape(arr, expected.shape, name)
-        return Feedback(False, fb.message, name)
+        return check_shape(arr, expected.shape, name)
     if not np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)):
         return Feedback(False, "your array contains NaN or infinity; the expected one does not.", name)
     close = np.isclose(arr, expected, atol=atol, rtol=rtol)

@@ -164,26 +164,28 @@ class Explorer:
             fig.draw_artist(artist)
         return result
 
-    def png(self, **overrides: Any) -> bytes:
-        """The picture for the given parameters as PNG bytes (compute + draw + encode)."""
-        self.update(**overrides)
+    def frame(self, **overrides: Any) -> tuple[bytes, str]:
+        """The picture for the given parameters as PNG bytes, and its alt text, from one computation."""
+        params = self.params(**overrides)
+        result = self.update(**params)
         canvas = self.figure.canvas
         width, height = canvas.get_width_height()
         image = PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buf = io.BytesIO()
         image.convert("RGB").save(buf, format="png", compress_level=3)
-        return buf.getvalue()
+        return buf.getvalue(), self.describe(params, result)
 
-    def alt_text(self, **overrides: Any) -> str:
-        params = self.params(**overrides)
-        return self.describe(params, self.compute(**params))
+    def png(self, **overrides: Any) -> bytes:
+        """The picture for the given parameters as PNG bytes (compute + draw + encode)."""
+        return self.frame(**overrides)[0]
 
     def static_html(self) -> str:
         """The edition of the explorer for a page without a kernel: the picture at the defaults, with alt text."""
         params = self.defaults()
-        data = base64.b64encode(self.png(**params)).decode("ascii")
+        picture, alt = self.frame(**params)
+        data = base64.b64encode(picture).decode("ascii")
         settings = ", ".join(f"{c.label} = {_fmt(params[k])}" for k, c in self.controls.items())
-        alt = html.escape(self.describe(params, self.compute(**params)), quote=True)
+        alt = html.escape(alt, quote=True)
         return (
             f'<figure class="dlmath-explorer" data-explorer="{html.escape(self.name)}">'
             f'<img src="data:image/png;base64,{data}" alt="{alt}">'
@@ -200,7 +202,8 @@ class Explorer:
         controls = {k: c.widget() for k, c in self.controls.items()}
 
         def refresh(**params: Any) -> None:
-            display(Image(data=self.png(**params), alt=self.describe(params, self.compute(**params))))
+            picture, alt = self.frame(**params)
+            display(Image(data=picture, alt=alt))
 
         out = w.interactive_output(refresh, controls)
         title = w.HTML(f"<strong>{html.escape(self.title)}</strong>")
