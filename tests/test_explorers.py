@@ -1,7 +1,9 @@
 """dlmath.explorers: every registered explorer computes, redraws in place, and renders for the static book."""
 
 import base64
+import importlib
 import io
+import pkgutil
 
 import matplotlib
 
@@ -11,9 +13,17 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
+import dlmath.explorers  # noqa: E402
 from dlmath.explorers import REGISTRY, Choice, Explorer, Slider, dot_product_state, matrix_transform  # noqa: E402
 
+PACKAGE_NAMES = set(REGISTRY)  # what `import dlmath.explorers` registers
+for _module in pkgutil.iter_modules(dlmath.explorers.__path__):  # every chapter's module, so none escapes the tests
+    importlib.import_module(f"dlmath.explorers.{_module.name}")
 NAMES = sorted(REGISTRY)
+
+
+def test_the_package_imports_every_chapter_module():
+    assert PACKAGE_NAMES == set(NAMES), "add the chapter's explorer module to dlmath/explorers/__init__.py"
 
 
 def test_registry_holds_the_chapter_explorers():

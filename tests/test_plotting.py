@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
 from dlmath import linalg, plotting  # noqa: E402
-from dlmath.plotting import PALETTE, plot_layer_graph  # noqa: E402
+from dlmath.plotting import PALETTE, plot_contours, plot_layer_graph, plot_path  # noqa: E402
 
 
 @pytest.fixture
@@ -164,3 +164,42 @@ def test_layer_graph_rejects_wrong_shapes(ax):
         plot_layer_graph(W, ax=ax, input_labels=["a", "b", "c"])
     with pytest.raises(ValueError, match=r"output_labels must have one entry per row of W \(3\), got 1"):
         plot_layer_graph(W, ax=ax, output_labels=["z"])
+
+
+def _bowl(X, Y):
+    return X**2 + 10 * Y**2
+
+
+def test_plot_contours_draws_the_level_sets_of_f(ax):
+    contours = plot_contours(_bowl, (-2, 2), (-1, 1), ax=ax, levels=[1.0, 4.0])
+    assert list(contours.levels) == [1.0, 4.0]
+    # the level set x^2 + 10 y^2 = 1 crosses the x axis at x = +-1
+    vertices = np.concatenate([p.vertices for p in contours.get_paths()[0:1]])
+    on_axis = vertices[np.abs(vertices[:, 1]) < 0.01]
+    assert np.allclose(np.abs(on_axis[:, 0]), 1.0, atol=0.02)
+    assert ax.get_xlim() == (-2, 2) and ax.get_ylim() == (-1, 1)
+
+
+def test_plot_contours_log_levels_are_geometric(ax):
+    contours = plot_contours(_bowl, (-2, 2), (-1, 1), ax=ax, levels=5, log=True)
+    ratios = np.asarray(contours.levels[1:]) / np.asarray(contours.levels[:-1])
+    assert np.allclose(ratios, ratios[0])
+
+
+def test_plot_contours_errors(ax):
+    with pytest.raises(ValueError, match=r"must return an array of shape \(50, 50\).*got shape \(3,\)"):
+        plot_contours(lambda X, Y: np.ones(3), (-1, 1), (-1, 1), ax=ax, n=50)
+    with pytest.raises(ValueError, match="xlim must be"):
+        plot_contours(_bowl, (1, -1), (-1, 1), ax=ax)
+    with pytest.raises(ValueError, match="positive values"):
+        plot_contours(lambda X, Y: -np.ones_like(X), (-1, 1), (-1, 1), ax=ax, log=True)
+
+
+def test_plot_path_marks_start_and_end(ax):
+    path = np.array([[0.0, 0.0], [1.0, 0.5], [2.0, 0.25]])
+    drawn = plot_path(path, ax=ax, label="gd")
+    assert np.array_equal(drawn["line"].get_xydata(), path)
+    assert list(drawn["start"].get_xydata()[0]) == [0.0, 0.0]
+    assert list(drawn["end"].get_xydata()[0]) == [2.0, 0.25]
+    with pytest.raises(ValueError, match=r"shape \(steps, 2\), got shape \(3, 3\)"):
+        plot_path(np.zeros((3, 3)), ax=ax)

@@ -11,7 +11,7 @@ Colours are the Okabe-Ito palette, distinguishable with the common forms of colo
 from __future__ import annotations
 
 import contextlib
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -32,6 +32,8 @@ __all__ = [
     "plot_heatmap",
     "plot_loglog",
     "plot_layer_graph",
+    "plot_contours",
+    "plot_path",
 ]
 
 #: Okabe-Ito colours, in the order the house uses them.
@@ -274,3 +276,66 @@ def plot_layer_graph(
     ax.set_ylim(-half, half)
     ax.set_axis_off()
     return {"edges": edges, "inputs": [inputs], "outputs": [outputs], "labels": labels}
+
+
+def plot_contours(
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    ax: Axes | None = None,
+    levels: int | Sequence[float] = 20,
+    n: int = 200,
+    log: bool = False,
+    filled: bool = False,
+):
+    r"""Draw the level sets $f(x, y) = c$ of a function of two variables over a rectangle.
+
+    ``f`` takes two arrays of equal shape (a mesh grid) and returns $f$ at each point. ``log=True`` spaces
+    the levels geometrically between the smallest positive and the largest value, which suits surfaces like
+    Rosenbrock's whose values span many orders of magnitude. Returns the matplotlib ``ContourSet``.
+    """
+    if n < 2:
+        raise ValueError(f"n must be at least 2 grid points per axis, got {n}")
+    for name, (lo, hi) in (("xlim", xlim), ("ylim", ylim)):
+        if not lo < hi:
+            raise ValueError(f"{name} must be (low, high) with low < high, got {(lo, hi)}")
+    X, Y = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
+    Z = np.asarray(f(X, Y), dtype=float)
+    if Z.shape != X.shape:
+        raise ValueError(f"f(X, Y) must return an array of shape {X.shape} (the mesh grid), got shape {Z.shape}")
+    if log and isinstance(levels, int):
+        positive = Z[Z > 0]
+        if positive.size == 0:
+            raise ValueError("log=True needs a function with positive values on the rectangle")
+        levels = np.geomspace(positive.min(), positive.max(), levels)
+    ax = _ax(ax)
+    draw = ax.contourf if filled else ax.contour
+    contours = draw(X, Y, Z, levels=levels, cmap="viridis", linewidths=None if filled else 0.8)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    return contours
+
+
+def plot_path(
+    path: Sequence[Sequence[float]] | np.ndarray,
+    ax: Axes | None = None,
+    label: str | None = None,
+    color: str | None = None,
+    marker: str = "o",
+) -> dict[str, Any]:
+    """Draw an optimisation path, an array of shape (steps, 2), as a line with a marker at each step.
+
+    The start is marked with an open circle and the end with a filled square. Returns a dict with the
+    ``line``, ``start`` and ``end`` artists, so an explorer can move them with ``set_data``.
+    """
+    path = as_array(path, "path", ndim=2)
+    if path.shape[1] != 2:
+        raise ValueError(f"path must have shape (steps, 2), got shape {path.shape}")
+    ax = _ax(ax)
+    (line,) = ax.plot(path[:, 0], path[:, 1], marker=marker, markersize=3, linewidth=1.2, label=label, color=color)
+    colour = line.get_color()
+    (start,) = ax.plot(path[:1, 0], path[:1, 1], "o", markerfacecolor="white", markeredgecolor=colour, markersize=7)
+    (end,) = ax.plot(path[-1:, 0], path[-1:, 1], "s", color=colour, markersize=6)
+    return {"line": line, "start": start, "end": end}
