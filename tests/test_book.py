@@ -102,13 +102,17 @@ def test_every_solution_passes_its_check(built_site, path):
         assert "Correct (" in text and "Not yet (" not in text, text
 
 
-def test_linear_algebra_has_six_exercises_with_checks_and_folded_solutions(built_site):
-    nb = nbformat.read(ROOT / "book" / "01_linear_algebra.ipynb", as_version=4)
+PILLARS = [p for p in NOTEBOOKS if re.match(r"0[1-7]_", p.name)]
+
+
+@pytest.mark.parametrize("path", PILLARS, ids=[p.stem for p in PILLARS])
+def test_pillar_chapter_has_six_exercises_with_checks_and_folded_solutions(built_site, path):
+    nb = nbformat.read(path, as_version=4)
     starts = [c.source for c in nb.cells if c.cell_type == "markdown" and "{exercise-start}" in c.source]
     solutions = [c.source for c in nb.cells if c.cell_type == "markdown" and "{solution-start}" in c.source]
     assert len(starts) >= 6 and len(solutions) == len(starts)
     assert all(":class: dropdown" in s for s in solutions)
-    page = (built_site / "book" / "01_linear_algebra.html").read_text()
+    page = (built_site / path.relative_to(ROOT).with_suffix(".html")).read_text()
     assert page.count('class="exercise admonition"') >= 6
     assert len(re.findall(r'class="solution[^"]*dropdown', page)) >= 6
 
@@ -159,11 +163,24 @@ def test_launch_buttons_open_this_chapter_in_this_repository(built_site, path):
     assert f"https://colab.research.google.com/github/{owner_repo}/blob/{BRANCH}/{rel}" in links
 
 
-def test_explorers_show_their_picture_in_the_book(built_site):
-    page = (built_site / "book" / "01_linear_algebra.html").read_text()
-    figures = re.findall(r'<figure class="dlmath-explorer" data-explorer="([a-z_]+)"><img src="data:image/png;base64,', page)
-    assert {"matrix_transform", "dot_product"} <= set(figures)
-    assert "application/vnd.jupyter.widget-view+json" not in page and "widget-state+json" not in page
+def _explorer_figures(page: Path) -> list[str]:
+    return re.findall(r'<figure class="dlmath-explorer" data-explorer="([a-z_]+)"><img src="data:image/png;base64,',
+                      page.read_text())
+
+
+@pytest.mark.parametrize("path", PILLARS, ids=[p.stem for p in PILLARS])
+def test_pillar_chapter_shows_two_explorers_in_the_book(built_site, path):
+    page = built_site / path.relative_to(ROOT).with_suffix(".html")
+    assert len(set(_explorer_figures(page))) >= 2
+    assert "application/vnd.jupyter.widget-view+json" not in page.read_text()
+    assert "widget-state+json" not in page.read_text()
+
+
+def test_every_explorer_appears_in_the_book(built_site):
+    from dlmath.explorers import REGISTRY
+
+    shown = {name for path in NOTEBOOKS for name in _explorer_figures(built_site / path.relative_to(ROOT).with_suffix(".html"))}
+    assert set(REGISTRY) <= shown, f"explorers no chapter shows: {sorted(set(REGISTRY) - shown)}"
 
 
 def test_mathjax_is_served_from_the_site(built_site):

@@ -26,23 +26,31 @@ CHAPTERS = [p for p in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb")) if "# 
 R, M, C = nbformat.v4.new_raw_cell, nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
 
 
-def toy_chapter(solution="x = 2  # SOLUTION\ncheck(x)"):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        C("def check(x):\n    return x == 2"),
-        R("# BEGIN QUESTION\nname: q_x\npoints: 2"),
-        M("```{exercise-start} Find x\n:label: ex-x\n```\nSet `x` to two, see {eq}`eq-x` and {ref}`the intro <intro>`."),
-        C("x = ...\ncheck(x)"),
+def toy_question(q="x", value=2, solution=None):
+    """The twelve cells of one question in the book's marking convention: set ``q`` to ``value``."""
+    solution = solution or f"{q} = {value}  # SOLUTION\ncheck({q}, {value})"
+    return [
+        R(f"# BEGIN QUESTION\nname: q_{q}\npoints: 2"),
+        M(f"```{{exercise-start}} Find {q}\n:label: ex-{q}\n```\nSet `{q}` to {value}, see {{eq}}`eq-{q}` "
+          f"and {{ref}}`the intro <intro>`."),
+        C(f"{q} = ...\ncheck({q}, {value})"),
         M("```{exercise-end}\n```"),
-        M("```{solution-start} ex-x\n:class: dropdown\n```\nTwo is two."),
+        M(f"```{{solution-start}} ex-{q}\n:class: dropdown\n```\n{value} is {value}."),
         C(solution),
         M("```{solution-end}\n```"),
         R("# BEGIN TESTS"),
-        C("assert check(x)"),
-        C("# HIDDEN\nassert isinstance(x, int) and x == 2"),
+        C(f"assert check({q}, {value})"),
+        C(f"# HIDDEN\nassert isinstance({q}, int) and {q} == {value}"),
         R("# END TESTS"),
         R("# END QUESTION"),
     ]
+
+
+def toy_chapter(solution="x = 2  # SOLUTION\ncheck(x, 2)", questions=("x",)):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [C("def check(answer, expected):\n    return answer == expected")]
+    for k, q in enumerate(questions):
+        nb.cells += toy_question(q, value=2 + k, solution=solution if k == 0 else None)
     return nb
 
 
@@ -50,13 +58,13 @@ def test_otter_master_drops_reader_cells_and_wraps_solutions():
     master = coursework.otter_master(toy_chapter(), name="toy")
     sources = [(c.cell_type, c.source) for c in master.cells]
     assert sources[0][0] == "raw" and sources[0][1].startswith("# ASSIGNMENT CONFIG\nname: toy")
-    assert ("code", "x = ...\ncheck(x)") not in sources  # the reader's cell is the book's only
+    assert ("code", "x = ...\ncheck(x, 2)") not in sources  # the reader's cell is the book's only
     statement = next(s for t, s in sources if t == "markdown" and "Find x" in s)
     assert statement.startswith("**Exercise: Find x**") and "{exercise-start}" not in statement
     assert "(equation *eq-x*)" in statement and "the intro" in statement and "{ref}" not in statement
     i = sources.index(("raw", "# BEGIN SOLUTION"))
-    assert sources[i + 1] == ("markdown", "Two is two.")
-    assert sources[i + 2] == ("code", "x = 2  # SOLUTION\ncheck(x)")
+    assert sources[i + 1] == ("markdown", "2 is 2.")
+    assert sources[i + 2] == ("code", "x = 2  # SOLUTION\ncheck(x, 2)")
     assert sources[i + 3] == ("raw", "# END SOLUTION")
     assert not any("{solution-end}" in s or "{exercise-end}" in s for _, s in sources)
 
@@ -64,13 +72,13 @@ def test_otter_master_drops_reader_cells_and_wraps_solutions():
 def test_otter_master_self_check_drops_tests():
     master = coursework.otter_master(toy_chapter(), name="toy", with_otter=False)
     text = "\n".join(c.source for c in master.cells)
-    assert "# HIDDEN" not in text and "assert check(x)" not in text
+    assert "# HIDDEN" not in text and "assert check(x, 2)" not in text
     assert "init_cell: false" in text and "check_cell: false" in text
 
 
 def test_otter_master_refuses_an_unmarked_solution():
     with pytest.raises(ValueError, match="marks no line with '# SOLUTION'"):
-        coursework.otter_master(toy_chapter(solution="x = 2\ncheck(x)"), name="toy")
+        coursework.otter_master(toy_chapter(solution="x = 2\ncheck(x, 2)"), name="toy")
 
 
 def test_otter_master_refuses_a_notebook_without_questions():
@@ -93,7 +101,7 @@ def test_find_chapter():
 
 def test_leaks_finds_solution_and_hidden_lines(tmp_path):
     chapter = tmp_path / "toy.ipynb"
-    nbformat.write(toy_chapter(solution="x = int('2')  # SOLUTION\ncheck(x)"), chapter)
+    nbformat.write(toy_chapter(solution="x = int('2')  # SOLUTION\ncheck(x, 2)"), chapter)
     student = tmp_path / "student"
     student.mkdir()
     (student / "clean.py").write_text("x = ...\n")
@@ -131,8 +139,18 @@ def _answer_cells(nb):
             if c.cell_type == "code" and "otter_assign_solution_cell" in c.metadata.get("tags", [])]
 
 
+def _grade(autograder, submissions, **kwargs):
+    args = [f"--{k}={v}" for k, v in kwargs.items()]
+    proc = dlmath("grade", autograder, *submissions, *args)
+    assert proc.returncode == 0, proc.stderr
+    header = proc.stdout.splitlines()[0].split(",")
+    table = list(csv.DictReader(io.StringIO(proc.stdout)))
+    return header, {row["submission"].removesuffix(".ipynb"): row for row in table}
+
+
 @pytest.fixture(scope="module", params=CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def round_trip(request, tmp_path_factory):
+    """Assign a chapter; grade the chapter itself, the untouched student notebook and one wrong answer."""
     chapter = request.param
     out = tmp_path_factory.mktemp(chapter.stem)
     proc = dlmath("assign", chapter, out / "assignment")
@@ -150,20 +168,10 @@ def round_trip(request, tmp_path_factory):
     wrong.cells[first_answer].source = re.sub(r"(?m)^(\s*)(\w+) = .*# SOLUTION$", r"\1\2 = None",
                                               wrong.cells[first_answer].source)
     nbformat.write(wrong, subs / "one_wrong.ipynb")
-    loop = nbformat.read(student_nb, as_version=4)
-    loop.cells.insert(2, nbformat.v4.new_code_cell("while True:\n    pass"))
-    nbformat.write(loop, subs / "infinite_loop.ipynb")
-    (subs / "not_json.ipynb").write_text('{"cells": [ this is not json')
-    deleted = nbformat.read(assignment / "autograder" / chapter.name, as_version=4)
-    deleted.cells = [c for i, c in enumerate(deleted.cells) if i not in _answer_cells(solved)]
-    nbformat.write(deleted, subs / "deleted_cells.ipynb")
-    order = ["original", "untouched", "one_wrong", "infinite_loop", "not_json", "deleted_cells"]
-    proc = dlmath("grade", assignment / "autograder", *[subs / f"{n}.ipynb" for n in order], "--timeout", 100)
-    assert proc.returncode == 0, proc.stderr
-    table = list(csv.DictReader(io.StringIO(proc.stdout)))
-    header = proc.stdout.splitlines()[0].split(",")
-    return {"chapter": chapter, "assignment": assignment, "header": header,
-            "grades": {row["submission"].removesuffix(".ipynb"): row for row in table},
+    order = ["original", "untouched", "one_wrong"]
+    header, grades = _grade(assignment / "autograder", [subs / f"{n}.ipynb" for n in order], timeout=300, jobs=2)
+    assert list(grades) == order, "rows must come back in the order of the submissions"
+    return {"chapter": chapter, "assignment": assignment, "header": header, "grades": grades,
             "wrong_question": solved.cells[first_answer]}
 
 
@@ -212,11 +220,45 @@ def test_one_wrong_answer_loses_exactly_that_question(round_trip):
     assert f"lost points on {lost[0]}" == row["note"]
 
 
-def test_infinite_loop_is_stopped_and_the_next_submission_still_graded(round_trip):
-    grades = round_trip["grades"]
-    assert float(grades["infinite_loop"]["total"]) == 0 and "stopped after" in grades["infinite_loop"]["note"]
-    assert float(grades["not_json"]["total"]) == 0 and "not a readable notebook" in grades["not_json"]["note"]
-    assert float(grades["deleted_cells"]["total"]) == 0 and "lost points" in grades["deleted_cells"]["note"]
+def test_grading_survives_broken_submissions(tmp_path):
+    """The grader's own robustness, on a two-question toy chapter (fast): an infinite loop is stopped and
+    the next submission still graded, an unreadable file and deleted answer cells score zero with a reason,
+    and two submissions graded at once come back in order."""
+    nbformat.write(toy_chapter(questions=("x", "y")), tmp_path / "toy.ipynb")
+    proc = dlmath("assign", tmp_path / "toy.ipynb", tmp_path / "a")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    solved = nbformat.read(tmp_path / "a" / "autograder" / "toy.ipynb", as_version=4)
+    student = nbformat.read(tmp_path / "a" / "student" / "toy.ipynb", as_version=4)
+    subs = {}
+    loop = student.copy()
+    loop.cells = loop.cells[:2] + [nbformat.v4.new_code_cell("while True:\n    pass")] + loop.cells[2:]
+    subs["infinite_loop"] = loop
+    deleted = solved.copy()
+    deleted.cells = [c for i, c in enumerate(solved.cells) if i not in _answer_cells(solved)]
+    subs["deleted_cells"] = deleted
+    subs["solved"] = solved
+    second_wrong = solved.copy()
+    second_wrong.cells = [c.copy() for c in solved.cells]
+    second_wrong.cells[_answer_cells(solved)[1]].source = "y = 4\ncheck(y - 1)"
+    subs["second_wrong"] = second_wrong
+    for name, nb in subs.items():
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    (tmp_path / "not_json.ipynb").write_text('{"cells": [ this is not json')
+    order = ["infinite_loop", "solved", "not_json", "deleted_cells", "second_wrong"]
+    header, grades = _grade(tmp_path / "a" / "autograder", [tmp_path / f"{n}.ipynb" for n in order],
+                            timeout=30, jobs=2)
+    assert header == ["submission", "q_x", "q_y", "note", "total", "possible"]
+    assert list(grades) == order
+    assert grades["infinite_loop"]["total"] == "0" and "stopped after 30 s" in grades["infinite_loop"]["note"]
+    assert (grades["solved"]["total"], grades["solved"]["possible"], grades["solved"]["note"]) == ("4", "4", "")
+    assert grades["not_json"]["total"] == "0" and "not a readable notebook" in grades["not_json"]["note"]
+    assert grades["deleted_cells"]["total"] == "0" and grades["deleted_cells"]["note"] == "lost points on q_x, q_y"
+    assert (grades["second_wrong"]["q_x"], grades["second_wrong"]["q_y"]) == ("2", "0")
+
+
+def test_grade_rejects_zero_jobs(tmp_path):
+    proc = dlmath("grade", tmp_path, tmp_path / "x.ipynb", "--jobs", 0)
+    assert proc.returncode == 2 and "jobs must be at least 1, got 0" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def _sources(path):

@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("autograder", help="the OUTDIR/autograder folder written by `dlmath assign`")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
     p.add_argument("--timeout", type=float, default=600, help="seconds allowed per submission (default 600)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="submissions graded at once (default 1; each runs a kernel as large as the chapter)")
     p = sub.add_parser("selfcheck", help="write the self-check edition of a chapter into OUTDIR")
     p.add_argument("chapter", help="a chapter number (0 to 7) or a notebook path")
     p.add_argument("outdir")
@@ -66,7 +68,7 @@ def _coursework(args: argparse.Namespace) -> int:
         elif args.command == "selfcheck":
             print(f"self-check edition: {coursework.selfcheck(args.chapter, args.outdir)}")
         else:
-            rows = coursework.grade(args.autograder, args.submissions, timeout=args.timeout)
+            rows = coursework.grade(args.autograder, args.submissions, timeout=args.timeout, jobs=args.jobs)
             sys.stdout.write(coursework.to_csv(rows))
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"dlmath {args.command}: {exc}", file=sys.stderr)

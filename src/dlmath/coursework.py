@@ -41,6 +41,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,6 +163,8 @@ def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True) 
         cells.append(cell)
     out.cells = cells
     out.metadata.pop("widgets", None)
+    # otter reads the language from the kernelspec, which a notebook written by a script may lack
+    out.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
     return out
 
 
@@ -313,64 +316,73 @@ def _kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def grade(autograder: str | Path, submissions: list[str | Path], timeout: float = 600) -> list[GradeRow]:
+def grade(autograder: str | Path, submissions: list[str | Path], timeout: float = 600,
+          jobs: int = 1) -> list[GradeRow]:
     """Grade each submission with ``otter run`` against the autograder's tests, hidden ones included.
 
-    Each runs in its own process group, killed after ``timeout`` seconds. A submission that cannot be
-    read, crashes the grader or runs out of time scores zero on every question, with the reason in
-    ``note``; the next submission is graded all the same.
+    Each runs in its own process group, killed after ``timeout`` seconds; ``jobs`` submissions run at
+    once (each needs a kernel, about as much memory as the chapter). A submission that cannot be read,
+    crashes the grader or runs out of time scores zero on every question, with the reason in ``note``;
+    the others are graded all the same. The rows come back in the order of ``submissions``.
     """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
     autograder = Path(autograder).resolve()
     archive = autograder / "autograder.zip"
     if not archive.exists():
         raise FileNotFoundError(f"{archive} is missing: pass the autograder folder written by `dlmath assign`")
     points = _question_points(autograder)
-    possible = sum(points.values())
     config = autograder / "otter_config.json"
     name = json.loads(config.read_text()).get("assignment_name") if config.exists() else None
-    rows = []
-    for submission in submissions:
-        submission = Path(submission).resolve()
-        row = GradeRow(submission.name, {q: 0.0 for q in points}, possible)
-        rows.append(row)
+
+    def one(submission: str | Path) -> GradeRow:
+        return _grade_one(Path(submission).resolve(), archive, points, name, timeout)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads only wait on `otter run` processes
+        return list(pool.map(one, submissions))
+
+
+def _grade_one(submission: Path, archive: Path, points: dict[str, float], name: str | None,
+               timeout: float) -> GradeRow:
+    row = GradeRow(submission.name, {q: 0.0 for q in points}, sum(points.values()))
+    try:
+        nb = nbformat.read(submission, as_version=4)
+    except Exception as exc:  # not a file, not JSON, not a notebook: the student's problem, reported
+        row.note = f"not a readable notebook: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+        return row
+    with tempfile.TemporaryDirectory(prefix="dlmath-grade-") as tmp:
+        work = Path(tmp)
+        # otter refuses a notebook without its assignment name (the chapter itself, or one whose
+        # metadata an editor dropped); a notebook named for another assignment is still refused.
+        if name and not nb.metadata.get("otter", {}).get("assignment_name"):
+            nb.metadata.setdefault("otter", {})["assignment_name"] = name
+        nbformat.write(nb, work / submission.name)
+        command = _otter_command() + ["run", "--no-logo", "-a", str(archive), "-o", str(work / "out"),
+                                      str(work / submission.name)]
+        (work / "out").mkdir()
+        proc = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, start_new_session=True)
         try:
-            nb = nbformat.read(submission, as_version=4)
-        except Exception as exc:  # not a file, not JSON, not a notebook: the student's problem, reported
-            row.note = f"not a readable notebook: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
-            continue
-        with tempfile.TemporaryDirectory(prefix="dlmath-grade-") as tmp:
-            work = Path(tmp)
-            # otter refuses a notebook without its assignment name (the chapter itself, or one whose
-            # metadata an editor dropped); a notebook named for another assignment is still refused.
-            if name and not nb.metadata.get("otter", {}).get("assignment_name"):
-                nb.metadata.setdefault("otter", {})["assignment_name"] = name
-            nbformat.write(nb, work / submission.name)
-            command = _otter_command() + ["run", "--no-logo", "-a", str(archive), "-o", str(work / "out"),
-                                          str(work / submission.name)]
-            (work / "out").mkdir()
-            proc = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True, start_new_session=True)
-            try:
-                log, _ = proc.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                proc.communicate()
-                row.note = f"stopped after {timeout:g} s (an infinite loop or a very slow cell)"
-                continue
-            finally:
-                _kill_group(proc)  # a kernel left behind by the grader must not outlive it
-            results = work / "out" / "results.json"
-            if not results.exists():
-                last = [line for line in (log or "").splitlines() if line.strip()][-1:] or ["no output"]
-                row.note = f"the grader failed on this submission: {last[0][:160]}"
-                continue
-            for test in json.loads(results.read_text()).get("tests", []):
-                if test.get("name") in row.scores and test.get("score") is not None:
-                    row.scores[test["name"]] = float(test["score"])
-            failed = [q for q, s in row.scores.items() if s < points[q]]
-            if failed:
-                row.note = "lost points on " + ", ".join(failed)
-    return rows
+            log, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            proc.communicate()
+            row.note = f"stopped after {timeout:g} s (an infinite loop or a very slow cell)"
+            return row
+        finally:
+            _kill_group(proc)  # a kernel left behind by the grader must not outlive it
+        results = work / "out" / "results.json"
+        if not results.exists():
+            last = [line for line in (log or "").splitlines() if line.strip()][-1:] or ["no output"]
+            row.note = f"the grader failed on this submission: {last[0][:160]}"
+            return row
+        for test in json.loads(results.read_text()).get("tests", []):
+            if test.get("name") in row.scores and test.get("score") is not None:
+                row.scores[test["name"]] = float(test["score"])
+    failed = [q for q, s in row.scores.items() if s < points[q]]
+    if failed:
+        row.note = "lost points on " + ", ".join(failed)
+    return row
 
 
 def to_csv(rows: list[GradeRow]) -> str:
