@@ -300,3 +300,17 @@ def test_chapter_links_to_its_selfcheck_edition_in_this_repository(chapter):
     text = "\n".join(c.source for c in nbformat.read(chapter, as_version=4).cells if c.cell_type == "markdown")
     assert f"https://mybinder.org/v2/gh/{owner_repo}/{branch}?urlpath=lab/tree/selfcheck/{chapter.name}" in text
     assert f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/selfcheck/{chapter.name}" in text
+
+
+def test_instructors_page_lists_each_chapters_questions_and_points():
+    page = (ROOT / "book" / "instructors.md").read_text()
+    rows = {m.group(1): m for m in re.finditer(r"^\| \d, \{doc\}`[^<]+<([\w]+)>` \| (\d+) \| (\d+) \| (.*) \|$", page, re.M)}
+    for chapter in CHAPTERS:
+        cells = nbformat.read(chapter, as_version=4).cells
+        questions = [c.source for c in cells if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION")]
+        names = [re.search(r"name: (\S+)", q).group(1) for q in questions]
+        points = sum(int(re.search(r"points: (\d+)", q).group(1)) for q in questions)
+        row = rows.get(chapter.stem)
+        assert row, f"book/instructors.md has no row for {chapter.stem}"
+        assert (int(row.group(2)), int(row.group(3))) == (len(names), points), chapter.stem
+        assert re.findall(r"`(\w+)`", row.group(4)) == names, chapter.stem

@@ -3,6 +3,7 @@
 ``from dlmath.exercises import linear_algebra as ex`` then ``ex.check_dense(Z)``.
 """
 
-from . import introduction, linear_algebra
+from . import calculus, introduction, linear_algebra, numerical_stability, optimisation, probability, statistics, transformers
 
-__all__ = ["introduction", "linear_algebra"]
+__all__ = ["calculus", "introduction", "linear_algebra", "numerical_stability", "optimisation", "probability",
+           "statistics", "transformers"]

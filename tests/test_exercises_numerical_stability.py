@@ -1,0 +1,126 @@
+"""The exercise checks of chapter 06: the intended answer passes, typical wrong answers get specific help."""
+
+import math
+
+import numpy as np
+import torch
+
+from dlmath import numerics
+from dlmath.exercises import numerical_stability as ex
+
+
+def test_spacing():
+    def gap(x, M):
+        return 2.0 ** (math.floor(math.log2(x)) - M)
+
+    assert ex.check_spacing(gap)
+    scaled = ex.check_spacing(lambda x, M: x * 2.0 ** -M)
+    assert not scaled and "scaled by x itself" in scaled.message and "test case 3 of 7" in scaled.message
+    assert "that is epsilon" in ex.check_spacing(lambda x, M: 2.0 ** -M).message
+    assert "rounds log2(x) up" in ex.check_spacing(lambda x, M: 2.0 ** (math.ceil(math.log2(x)) - M)).message
+    assert "half the right size" in ex.check_spacing(lambda x, M: 2.0 ** (math.floor(math.log2(x)) - M - 1)).message
+    assert "raised ZeroDivisionError" in ex.check_spacing(lambda x, M: 1 / 0).message
+    assert not ex.check_spacing(lambda x, M: ...).answered
+    # the answer is NumPy's spacing
+    for x in (1.0, 1000.0, 0.25, 3.0, 40000.0):              # numbers float16 stores exactly
+        assert gap(x, 10) == float(np.spacing(np.float16(x)))
+
+
+def test_exp_limits():
+    assert ex.check_exp_limits((88, 11)) and ex.check_exp_limits([88.0, np.int64(11)])
+    assert "ln(max), not log10(max)" in ex.check_exp_limits((38, 4)).message
+    assert "one too far" in ex.check_exp_limits((89, 12)).message
+    assert "n16 is not right" in ex.check_exp_limits((88, 12)).message
+    assert "pair of integers" in ex.check_exp_limits(88).message
+    assert not ex.check_exp_limits(...).answered
+    # the answer is what PyTorch computes
+    assert torch.isfinite(torch.exp(torch.tensor(88.0))) and not torch.isfinite(torch.exp(torch.tensor(89.0)))
+    f16 = torch.exp(torch.tensor([11.0, 12.0], dtype=torch.float16))
+    assert torch.isfinite(f16[0]) and not torch.isfinite(f16[1])
+
+
+def test_logsumexp():
+    def stable(Z):
+        m = Z.max(axis=0, keepdims=True)
+        return m[0] + np.log(np.sum(np.exp(Z - m), axis=0))
+
+    assert ex.check_logsumexp(stable)
+    assert ex.check_logsumexp(lambda Z: torch.logsumexp(torch.from_numpy(Z), dim=0))
+    with np.errstate(over="ignore", divide="ignore"):
+        naive = ex.check_logsumexp(lambda Z: np.log(np.sum(np.exp(Z), axis=0)))
+        global_max = ex.check_logsumexp(lambda Z: Z.max() + np.log(np.sum(np.exp(Z - Z.max()), axis=0)))
+    assert not naive and "overflows or underflows" in naive.message and "test case 3 of 4" in naive.message
+    assert "each column's own maximum" in global_max.message
+    forgot = ex.check_logsumexp(lambda Z: np.log(np.sum(np.exp(Z - Z.max(axis=0)), axis=0)))
+    assert "did not add it back" in forgot.message
+    rows = ex.check_logsumexp(lambda Z: stable(Z.T))
+    assert "one number per row" in rows.message
+    assert "forget the `return`" in ex.check_logsumexp(lambda Z: None).message
+
+
+def test_he_std():
+    assert ex.check_he_std(math.sqrt(2 / 512)) and ex.check_he_std(torch.tensor(0.0625))
+    assert "256 outputs" in ex.check_he_std(math.sqrt(2 / 256)).message
+    assert "square root" in ex.check_he_std(2 / 512).message
+    assert "ReLU zeroes half" in ex.check_he_std(math.sqrt(1 / 512)).message
+    assert "Xavier" in ex.check_he_std(math.sqrt(2 / 768)).message
+
+
+def test_layer_norm():
+    Z, gamma, beta = ex.layer_norm_inputs()
+    layer = torch.nn.LayerNorm(4, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(gamma))
+        layer.bias.copy_(torch.from_numpy(beta))
+    assert ex.check_layer_norm(layer(torch.from_numpy(Z.T)).detach().numpy().T)
+    assert "that is batch norm" in ex.check_layer_norm(numerics.batch_norm(Z, gamma, beta)[0]).message
+    assert "left out gamma and beta" in ex.check_layer_norm(numerics.layer_norm(Z)).message
+    unbiased = gamma[:, None] * (Z - Z.mean(0)) / np.sqrt(Z.var(0, ddof=1) + 1e-5) + beta[:, None]
+    assert "unbiased" in ex.check_layer_norm(unbiased).message
+    assert "transposed" in ex.check_layer_norm(numerics.layer_norm(Z, gamma, beta).T).message
+
+
+def test_clip():
+    grads, max_norm = ex.clip_inputs()
+    params = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64)) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = torch.from_numpy(g.copy())
+    torch.nn.utils.clip_grad_norm_(params, max_norm)
+    assert ex.check_clip([p.grad.numpy() for p in params])
+    per_tensor = [g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads]
+    assert "clipped on its own" in ex.check_clip(per_tensor).message
+    assert "unchanged" in ex.check_clip(grads).message
+    assert "list of 2 arrays" in ex.check_clip(grads[0]).message
+    assert not ex.check_clip(...).answered
+
+
+def test_cancellation():
+    assert ex.check_cancellation("b") and ex.check_cancellation(" B ")
+    for wrong in "acd":
+        assert not ex.check_cancellation(wrong)
+    assert "one of the options" in ex.check_cancellation("e").message
+
+
+def test_loss_scale():
+    assert ex.check_loss_scale(8192) and ex.check_loss_scale(2.0 ** 13)
+    assert "subnormal" in ex.check_loss_scale(4096).message
+    assert "not the smallest" in ex.check_loss_scale(65536).message
+    assert "not a power of two" in ex.check_loss_scale(6104).message
+    assert "exponent" in ex.check_loss_scale(13).message
+    # the answer is what float16 does: 8192 * 1e-8 is normal, 4096 * 1e-8 is not
+    tiny = torch.finfo(torch.float16).tiny
+    assert torch.tensor(8192 * ex.SMALL_GRADIENT, dtype=torch.float16).item() >= tiny
+    assert 0 < torch.tensor(4096 * ex.SMALL_GRADIENT, dtype=torch.float16).item() < tiny
+
+
+def test_placeholders_are_reported_as_unanswered():
+    def gap(x, M):
+        return ...
+
+    def logsumexp(z):
+        return ...
+
+    for fb in (ex.check_spacing(gap), ex.check_exp_limits((..., ...)), ex.check_logsumexp(logsumexp),
+               ex.check_he_std(...), ex.check_layer_norm(...), ex.check_clip(...), ex.check_cancellation(...),
+               ex.check_loss_scale(...)):
+        assert not fb.ok and not fb.answered and str(fb).startswith("Not answered yet")

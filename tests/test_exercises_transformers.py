@@ -1,0 +1,125 @@
+"""The exercise checks of chapter 07: the intended answer passes, typical wrong answers get specific help."""
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from dlmath.exercises import transformers as ex
+
+
+def softmax_rows(S, axis=1):
+    E = np.exp(S - S.max(axis=axis, keepdims=True))
+    return E / E.sum(axis=axis, keepdims=True)
+
+
+def test_weights_2x2():
+    Q, K = ex.weights_inputs()
+    right = torch.softmax(torch.from_numpy(Q @ K.T) / math.sqrt(2), dim=1).numpy()
+    assert ex.check_weights_2x2(right)
+    assert ex.check_weights_2x2(right.round(4))  # four decimals, as if by hand, are enough
+    assert "forgot to divide" in ex.check_weights_2x2(softmax_rows(Q @ K.T)).message
+    assert "down the columns" in ex.check_weights_2x2(softmax_rows(Q @ K.T / math.sqrt(2), axis=0)).message
+    assert "apply the softmax" in ex.check_weights_2x2(Q @ K.T / math.sqrt(2)).message
+    assert "divided by d_k = 2" in ex.check_weights_2x2(softmax_rows(Q @ K.T / 2)).message
+    assert not ex.check_weights_2x2(...).answered
+
+
+def test_scores_shape():
+    expected = tuple((torch.zeros(ex.SCORES_Q_SHAPE) @ torch.zeros(ex.SCORES_K_SHAPE).transpose(-2, -1)).shape)
+    assert expected == (4, 8, 10, 12)
+    assert ex.check_scores_shape(expected) and ex.check_scores_shape([4, 8, 10, 12])
+    assert "K Q^T" in ex.check_scores_shape((4, 8, 12, 10)).message
+    assert "leading axes" in ex.check_scores_shape((10, 12)).message
+    assert "tuple of whole numbers" in ex.check_scores_shape("4, 8, 10, 12").message
+    assert not ex.check_scores_shape((1, 2, 3)).ok
+    assert not ex.check_scores_shape(...).answered
+
+
+def test_causal_fix():
+    Q, K, V = ex.causal_inputs()
+    n = Q.shape[0]
+    right = np.triu(np.ones((n, n), dtype=bool), k=1)
+    assert ex.check_causal_fix(right) and ex.check_causal_fix(right.astype(int))
+    assert ex.check_causal_fix(~np.tril(np.ones((n, n), dtype=bool)))
+    theirs = F.scaled_dot_product_attention(*(torch.from_numpy(a) for a in (Q, K, V)), is_causal=True).numpy()
+    np.testing.assert_allclose(ex.causal_output(right), theirs, atol=1e-12)
+    buggy = ex.check_causal_fix(np.triu(np.ones((n, n), dtype=bool)))
+    assert not buggy.ok and "NaN" in buggy.message and "k=1" in buggy.message
+    assert np.isnan(ex.causal_output(np.triu(np.ones((n, n), dtype=bool)))[0]).all()
+    assert "hides nothing" in ex.check_causal_fix(np.zeros((n, n), dtype=bool)).message
+    assert "wrong way round" in ex.check_causal_fix(np.tril(np.ones((n, n), dtype=bool), k=-1)).message
+    assert "shape (5, 5)" in ex.check_causal_fix(np.zeros((4, 4), dtype=bool)).message
+    assert "boolean" in ex.check_causal_fix(np.full((n, n), 0.5)).message
+    almost = right.copy()
+    almost[4, 3] = True
+    assert "hides key 3 from query 4" in ex.check_causal_fix(almost).message
+    leaky = right.copy()
+    leaky[0, 4] = False
+    assert "lets query 0 see key 4" in ex.check_causal_fix(leaky).message
+    assert not ex.check_causal_fix(...).answered
+
+
+def test_attention_fn():
+    def right(Q, K, V):
+        return softmax_rows(Q @ K.T / np.sqrt(K.shape[1])) @ V
+
+    assert ex.check_attention_fn(right)
+    assert ex.check_attention_fn(lambda Q, K, V: F.scaled_dot_product_attention(
+        torch.from_numpy(Q), torch.from_numpy(K), torch.from_numpy(V)).numpy())
+    assert "sqrt(d_k)" in ex.check_attention_fn(lambda Q, K, V: softmax_rows(Q @ K.T) @ V).message
+    assert "axis 0" in ex.check_attention_fn(lambda Q, K, V: softmax_rows(Q @ K.T / np.sqrt(K.shape[1]), axis=0) @ V).message
+    assert "returns the weights" in ex.check_attention_fn(lambda Q, K, V: softmax_rows(Q @ K.T / np.sqrt(K.shape[1]))).message
+    assert "tuple" in ex.check_attention_fn(lambda Q, K, V: (right(Q, K, V), None)).message
+    assert "raised" in ex.check_attention_fn(lambda Q, K, V: Q.nope).message
+
+    def placeholder(Q, K, V):
+        return ...
+
+    assert not ex.check_attention_fn(placeholder).answered
+
+
+def test_qk_variance():
+    assert ex.check_qk_variance(384)
+    assert "independent" in ex.check_qk_variance(6).message
+    assert "multiply, not add" in ex.check_qk_variance(320).message
+    assert "standard deviation" in ex.check_qk_variance(math.sqrt(384)).message
+    assert "entries of variance 1" in ex.check_qk_variance(64).message
+
+
+def test_qk_variance_is_what_sampling_gives():
+    rng = np.random.default_rng(5)
+    d, a, b = ex.QK_VARIANCES["d_k"], ex.QK_VARIANCES["var_q"], ex.QK_VARIANCES["var_k"]
+    q = rng.normal(scale=math.sqrt(a), size=(50_000, d))
+    k = rng.normal(scale=math.sqrt(b), size=(50_000, d))
+    assert abs(np.var(np.sum(q * k, axis=1)) / 384 - 1) < 0.03
+
+
+def test_mha_params():
+    def right(d, h):
+        return sum(p.numel() for p in torch.nn.MultiheadAttention(d, h, device="meta").parameters())
+
+    assert ex.check_mha_params(right)
+    assert ex.check_mha_params(lambda d, h: 4 * d * d + 4 * d)
+    assert "biases" in ex.check_mha_params(lambda d, h: 4 * d * d).message
+    assert "output projection" in ex.check_mha_params(lambda d, h: 3 * d * d + 3 * d).message
+    assert "does not depend on n_heads" in ex.check_mha_params(lambda d, h: h * (4 * d * d + 4 * d)).message
+
+
+def test_pe_value():
+    from dlmath.attention import sinusoidal_positional_encoding
+
+    assert ex.check_pe_value(sinusoidal_positional_encoding(4, 8)[3, 5])
+    assert ex.check_pe_value(np.cos(0.03))
+    assert "cosines" in ex.check_pe_value(np.sin(0.03)).message
+    assert "4/8, not 5/8" in ex.check_pe_value(np.cos(3 / 10000 ** (5 / 8))).message
+    assert "radians" in ex.check_pe_value(np.cos(np.radians(0.03))).message
+
+
+def test_why_sqrt():
+    assert ex.check_why_sqrt("b")
+    for wrong in "acd":
+        fb = ex.check_why_sqrt(wrong)
+        assert not fb.ok and fb.message.startswith("No")
+    assert "one of the options" in ex.check_why_sqrt("e").message
