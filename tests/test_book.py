@@ -107,6 +107,12 @@ def test_every_solution_passes_its_check(built_site, path):
         assert "Correct (" in text and "Not yet (" not in text, text
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_folded_solutions_show_no_otter_block_markers(built_site, path):
+    page = (built_site / path.relative_to(ROOT).with_suffix(".html")).read_text()
+    assert "BEGIN SOLUTION" not in page and "END SOLUTION" not in page
+
+
 PILLARS = [p for p in NOTEBOOKS if re.match(r"0[1-7]_", p.name)]
 
 

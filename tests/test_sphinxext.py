@@ -18,3 +18,19 @@ def test_clean_scripts():
     context = {"script_files": keep[:1] + drop + keep[1:]}
     _clean_scripts(None, "page", "page.html", context, None)
     assert context["script_files"] == keep
+
+
+def test_otter_block_markers_are_hidden_from_code_cells_only():
+    from docutils import nodes
+
+    from dlmath.sphinxext import _hide_otter_markers
+
+    source = "w = inputs()\n# BEGIN SOLUTION NO PROMPT\nanswer = w + 1\n    # END SOLUTION\ncheck(answer)  # SOLUTION"
+    cell = nodes.container(classes=["cell_input"])
+    cell += nodes.literal_block(source, source)
+    prose = nodes.literal_block("# BEGIN SOLUTION", "# BEGIN SOLUTION")  # a code example in the text: kept
+    doctree = nodes.document(None, None)
+    doctree += [cell, prose]
+    _hide_otter_markers(None, doctree)
+    assert cell.children[0].astext() == "w = inputs()\nanswer = w + 1\ncheck(answer)  # SOLUTION"
+    assert prose.astext() == "# BEGIN SOLUTION"
