@@ -33,6 +33,16 @@ def test_toc_lists_existing_chapters_in_their_fixed_order():
     assert on_disk <= set(stems), f"chapters not in _toc.yml: {on_disk - set(stems)}"
 
 
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if re.match(r"0[1-7]_", p.name)], ids=lambda p: p.stem)
+def test_chapter_number_in_the_book_matches_its_file(built_site, path):
+    """Pillar chapter NN is numbered N in the built book, so "Exercise N.k" and "(N.k)" point at the file NN_."""
+    page = (built_site / path.relative_to(ROOT).with_suffix(".html")).read_text()
+    number = int(path.name[:2])
+    assert f'<span class="section-number">{number}. </span>' in page
+    exercises = re.findall(r"Exercise (\d+)\.\d+", page)
+    assert exercises and set(exercises) == {str(number)}
+
+
 def test_no_committed_notebook_holds_outputs():
     for path in sorted(ROOT.rglob("*.ipynb")):
         if any(part in {".venv", "_build", ".ipynb_checkpoints"} for part in path.parts):
