@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gzip
+import http.server
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -47,3 +52,50 @@ def built_site() -> Path:
     if proc.returncode != 0:
         pytest.fail(f"the book did not build (exit {proc.returncode}):\n{log[-4000:]}")
     return HTML
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site as a static host such as GitHub Pages does: text compressed with gzip
+    when the browser accepts it (HTML, scripts, styles, JSON, SVG), images and fonts as they are."""
+
+    COMPRESSED = {".html", ".js", ".css", ".json", ".svg", ".txt", ".map", ".xml"}
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if (path.suffix not in self.COMPRESSED or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return _Body(body)
+
+
+class _Body:
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def read(self, *args) -> bytes:
+        data, self.data = self.data, b""
+        return data
+
+    def close(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path):
+    """The folder served on 127.0.0.1 (a free port) by :class:`SiteHandler`; yields the base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SiteHandler, directory=str(directory)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()

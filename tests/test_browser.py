@@ -1,20 +1,19 @@
 """The built site in a real browser: headless Debian Chromium driven by Playwright, served on 127.0.0.1.
 
 On every page: no JavaScript error, no request leaving 127.0.0.1, the math typeset by MathJax,
-every image loaded.
+every image loaded, no serious or critical accessibility violation (axe), in light and dark mode, and the
+page with everything it loads within 3 MB. On every chapter page: each explorer's controls change its
+picture, from the keyboard, also when the page is opened from the folder (file://) with no server.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from urllib.parse import urlparse
 
 import pytest
 
-from conftest import toc_files
+from conftest import serve, toc_files
 
 pytestmark = pytest.mark.browser
 
@@ -24,19 +23,10 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
 PAGES = [f"{doc}.html" for doc in toc_files()] + ["index.html", "search.html", "genindex.html"]
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(built_site):
-    handler = functools.partial(_Quiet, directory=str(built_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +40,8 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context()
+def page(browser, request):
+    context = browser.new_context(color_scheme=getattr(request, "param", "light"))
     page = context.new_page()
     page.errors, page.outside = [], []
     page.on("console", lambda msg: msg.type == "error" and page.errors.append(f"console: {msg.text}"))
@@ -65,6 +55,12 @@ def page(browser):
             r.abort()
 
     page.route("**/*", route)
+    page.loaded = {}
+
+    def loaded(request):  # the bytes that crossed the wire (compressed where the server compressed them)
+        page.loaded[request.url] = request.sizes()["responseBodySize"]
+
+    page.on("requestfinished", loaded)
     yield page
     context.close()
 
@@ -96,3 +92,120 @@ def test_chapter_pages_have_typeset_equations(server, page):
     page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
     page.evaluate("() => MathJax.startup.promise")
     assert page.evaluate("() => document.querySelectorAll('mjx-container[display=\"true\"]').length") >= 3
+
+
+PAGE_BUDGET = 3 * 1024 * 1024
+CHAPTERS = [f"{doc}.html" for doc in toc_files() if doc.split("/")[-1][:2].isdigit()]
+
+
+def _typeset(page):
+    if page.evaluate("() => document.querySelectorAll('.math').length") > 0:
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("() => MathJax.startup.promise")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_with_everything_it_loads_stays_within_3_mb(server, page, path):
+    """HTML, scripts, styles, fonts, MathJax and the images shown at load (explorer frames load on use),
+    as a reader downloads them from a host that compresses text, as GitHub Pages does."""
+    page.goto(f"{server}/{path}", wait_until="load")
+    page.wait_for_load_state("networkidle")
+    _typeset(page)
+    total = sum(page.loaded.values())
+    biggest = sorted(page.loaded.items(), key=lambda kv: -kv[1])[:5]
+    assert total <= PAGE_BUDGET, f"{path} loads {total / 1e6:.2f} MB; the largest: {biggest}"
+
+
+@pytest.mark.parametrize("page", ["light", "dark"], indirect=True)
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_serious_or_critical_violation(server, page, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(f"{server}/{path}", wait_until="load")
+    page.wait_for_load_state("networkidle")
+    _typeset(page)
+    scheme = page.evaluate("() => document.documentElement.dataset.theme")
+    assert scheme in ("light", "dark")
+    violations = Axe().run(page).response["violations"]
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in violations
+           if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{path} ({scheme} mode): {bad}"
+
+
+def _explorer_moves(page):
+    """Move every control of every explorer on the page, from the keyboard where it is a slider;
+    return one line per control: explorer, control, whether the picture changed, the value announced."""
+    page.wait_for_function("() => Array.from(document.querySelectorAll('figure.dlmath-explorer'))"
+                           ".every(f => f.dataset.wired === 'true')")
+    figures = page.locator("figure.dlmath-explorer")
+    report = []
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        name = figure.get_attribute("data-explorer")
+        img = figure.locator("img")
+        controls = figure.locator("[data-control]")
+        assert controls.count() >= 1, f"{name}: no control on the page"
+        assert figure.locator(".dlmath-explorer-controls").is_visible()
+        for j in range(controls.count()):
+            control = controls.nth(j)
+            key = control.get_attribute("data-control")
+            label = figure.locator(f'label[for="{control.get_attribute("id")}"]')
+            assert label.count() == 1 and label.inner_text().strip(), f"{name}.{key} has no label"
+            before = (img.get_attribute("src"), img.get_attribute("alt"))
+            if control.evaluate("el => el.type") == "range":
+                control.focus()
+                at_end = control.evaluate("el => el.value === el.max")
+                page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+                said = control.get_attribute("aria-valuetext")
+            else:
+                options = control.locator("option")
+                now = int(control.input_value())
+                control.select_option(str((now + 1) % options.count()))
+                said = control.locator("option:checked").inner_text()
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+            after = (img.get_attribute("src"), img.get_attribute("alt"))
+            assert after[1] and said, f"{name}.{key}: the new picture has no alt text or the value is not announced"
+            report.append((name, key, before[0] != after[0], said))
+            # restore, so that the next control starts from the defaults
+            if control.evaluate("el => el.type") == "range":
+                page.keyboard.press("ArrowRight" if at_end else "ArrowLeft")
+            else:
+                control.select_option(str(now))
+    return report
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_every_explorer_responds_to_its_controls(server, page, path):
+    page.goto(f"{server}/{path}", wait_until="load")
+    n = page.locator("figure.dlmath-explorer").count()
+    if n == 0:
+        pytest.skip(f"{path} has no explorer")
+    moves = _explorer_moves(page)
+    assert moves and all(picture for _, _, picture, _ in moves), \
+        f"controls that did not change the picture: {[(n, k) for n, k, p, _ in moves if not p]}"
+    assert page.errors == [] and page.outside == []
+
+
+def test_explorers_respond_with_the_network_cut_from_the_folder(built_site, browser):
+    """The book read from a folder or a USB stick: file:// URLs, every request outside the folder refused."""
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    outside = []
+
+    def route(r):
+        if r.request.url.startswith(("file://", "data:")):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    try:
+        for path in CHAPTERS:
+            page.goto((built_site / path).as_uri(), wait_until="load")
+            if page.locator("figure.dlmath-explorer").count():
+                moves = _explorer_moves(page)
+                assert all(picture for _, _, picture, _ in moves), f"{path}: {moves}"
+        assert outside == []
+    finally:
+        context.close()

@@ -128,3 +128,126 @@ def test_a_choice_only_explorer_still_sweeps_20_values():
                         compute=lambda k: k, setup=lambda fig: {}, draw=lambda h, r, p: None,
                         describe=lambda p, r: "t")
     assert len(explorer.sweep(20)) >= 20
+
+
+# -- the static edition: the book's explorers without a kernel ------------------------------------------
+
+import json  # noqa: E402
+import math  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+
+from dlmath.explorers.base import FRAMES_ENV, MAX_FRAMES, MIN_FRAMES  # noqa: E402
+
+
+class _Page(HTMLParser):
+    """The tags of an explorer's HTML edition, with their attributes, and the labels' targets."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.tags, self.labels, self._json, self.data = [], [], False, ""
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag == "label":
+            self.labels.append(attrs.get("for"))
+        self._json = tag == "script" and attrs.get("type") == "application/json"
+
+    def handle_data(self, data):
+        if self._json:
+            self.data += data
+
+    def handle_endtag(self, tag):
+        self._json = False
+
+    def find(self, tag):
+        return [a for t, a in self.tags if t == tag]
+
+
+def _toy(**static):
+    """A cheap explorer: the picture is a bar whose height is x + y, with a colour per choice."""
+    def setup(fig):
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 25)
+        return {"bar": ax.plot([0.5, 0.5], [0, 1], lw=20)[0]}
+
+    def draw(handles, result, params):
+        handles["bar"].set_data([0.5, 0.5], [0, result])
+        handles["bar"].set_color({"red": "#d55e00", "blue": "#0072b2"}[params["colour"]])
+
+    return Explorer(name="toy", title="Toy", figsize=(2, 2),
+                    controls={"x": Slider("x", 0, 10, 1, 3), "y": Slider("y", 0, 10, 0.5, 2),
+                              "colour": Choice("colour", ("red", "blue"), "blue")},
+                    compute=lambda x, y, colour: x + y, setup=setup, draw=draw,
+                    describe=lambda p, r: f"a {p['colour']} bar of height {r:g}", static=static or None)
+
+
+def test_static_grid_keeps_the_defaults_completes_choices_and_fits_the_budget():
+    grid = _toy().static_grid(max_frames=40)
+    assert math.prod(len(v) for v in grid.values()) <= 40
+    assert grid["colour"] == ["red", "blue"]  # every option of a choice before sliders are refined
+    assert 3.0 in grid["x"] and 2.0 in grid["y"]  # the page opens on the notebook's picture
+    assert len(grid["x"]) >= 4 and len(grid["y"]) >= 4
+    assert grid["x"][0] == 0 and grid["x"][-1] == 10  # both ends of each slider
+    steps = np.diff(grid["x"])
+    assert steps.max() - steps.min() <= 2  # evenly spread, give or take the ends
+
+
+def test_static_grid_uses_the_explorers_own_values_and_checks_them():
+    assert _toy(x=[3.0, 5.0]).static_grid(max_frames=12)["x"] == [3.0, 5.0]
+    with pytest.raises(TypeError, match=r"unknown control\(s\) \['z'\]; its controls are \['x', 'y', 'colour'\]"):
+        _toy(z=[1]).static_grid()
+    with pytest.raises(ValueError, match="must be positions of the control"):
+        _toy(x=[3.0, 3.3]).static_grid()
+    with pytest.raises(ValueError, match="must include the default 3"):
+        _toy(x=[4.0, 5.0]).static_grid()
+
+
+def test_static_edition_has_labelled_controls_and_the_frame_of_every_grid_point():
+    explorer = _toy(x=[0.0, 3.0, 10.0], y=[2.0])
+    page = _Page(explorer.static_html(frames="all"))
+    figure = page.find("figure")[0]
+    data = json.loads(page.data)
+    assert int(figure["data-frames"]) == len(data["frames"]) == 3 * 1 * 2
+    ranges = [a for a in page.find("input") if a.get("type") == "range"]
+    assert [(r["data-control"], r["min"], r["max"], r["value"]) for r in ranges] == [("x", "0", "2", "1")]
+    assert [s["data-control"] for s in page.find("select")] == ["colour"]
+    assert sorted(page.labels) == sorted([ranges[0]["id"], page.find("select")[0]["id"]])  # every control labelled
+    assert "hidden" in page.find("div")[0]  # controls appear only once the script wires them
+    assert "Fixed on this page: y = 2" in explorer.static_html(frames="all")
+    # frames in row-major order over (x, y, colour): the third is x = 3, colour red, height 5
+    assert [f[1] for f in data["frames"]] == ["a red bar of height 2", "a blue bar of height 2",
+                                              "a red bar of height 5", "a blue bar of height 5",
+                                              "a red bar of height 12", "a blue bar of height 12"]
+    img = page.find("img")[0]
+    assert img["src"] == data["frames"][3][0] and img["alt"] == "a blue bar of height 5"  # the defaults
+    pictures = {f[0] for f in data["frames"]}
+    assert len(pictures) == 6  # each grid point has its own picture
+    png = Image.open(io.BytesIO(base64.b64decode(data["frames"][0][0].split(",")[1])))
+    assert png.mode == "P"  # a palette PNG, about a quarter of the bytes
+
+
+def test_static_edition_outside_a_build_is_the_picture_at_the_defaults(monkeypatch):
+    monkeypatch.delenv(FRAMES_ENV, raising=False)
+    explorer = _toy()
+    assert "data-frames" not in explorer._repr_mimebundle_()["text/html"]
+    monkeypatch.setenv(FRAMES_ENV, "all")
+    assert "data-frames" in explorer._repr_mimebundle_()["text/html"]
+    with pytest.raises(ValueError, match="frames must be 'all' or 'default'"):
+        explorer.static_html(frames="some")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_explorer_has_a_static_grid_within_its_budget_that_moves_the_picture(name):
+    explorer = REGISTRY[name]()
+    grid = explorer.static_grid()
+    frames = math.prod(len(v) for v in grid.values())
+    assert frames >= MIN_FRAMES or explorer.static is not None
+    if explorer.static is None:
+        assert frames <= explorer.frame_budget() <= MAX_FRAMES
+    assert sum(len(v) > 1 for v in grid.values()) >= 1, "the page would offer no control to move"
+    for key, control in explorer.controls.items():
+        assert any(v == pytest.approx(control.value) if isinstance(v, float) else v == control.value
+                   for v in grid[key])

@@ -1,5 +1,6 @@
 """dlmath.sphinxext drops Thebe's duplicate loader and the dead widget state, and keeps everything else."""
 
+import re
 from types import SimpleNamespace
 
 from dlmath.sphinxext import _clean_scripts
@@ -34,3 +35,43 @@ def test_otter_block_markers_are_hidden_from_code_cells_only():
     _hide_otter_markers(None, doctree)
     assert cell.children[0].astext() == "w = inputs()\nanswer = w + 1\ncheck(answer)  # SOLUTION"
     assert prose.astext() == "# BEGIN SOLUTION"
+
+
+def test_theme_fontawesome_script_is_dropped_and_its_font_kept():
+    from dlmath.sphinxext import _unwanted
+
+    assert _unwanted(script("_static/scripts/fontawesome.js?digest=55c26ed414f5f8a31ebb"))
+    assert not _unwanted(script("_static/scripts/pydata-sphinx-theme.js?digest=55c26ed414f5f8a31ebb"))
+
+
+def test_explorer_frames_move_to_files_named_by_content(tmp_path):
+    import base64
+    import json
+
+    from dlmath.sphinxext import FRAME_DIR, frames_to_files
+
+    one, two = b"\x89PNG first", b"\x89PNG second"
+    uri = lambda b: "data:image/png;base64," + base64.b64encode(b).decode()  # noqa: E731
+    data = json.dumps({"frames": [[uri(one), "a"], [uri(two), "b"], [uri(one), "c"]]})
+    figure = (f'<figure class="dlmath-explorer" data-frames="3"><img src="{uri(one)}" alt="a">'
+              f'<script type="application/json" class="dlmath-explorer-data">{data}</script></figure>')
+    other = f'<img src="{uri(two)}" alt="an ordinary figure stays inline">'
+    body = frames_to_files(f"<p>text</p>{figure}{other}", tmp_path, "book/02_calculus")
+    files = sorted((tmp_path / FRAME_DIR).iterdir())
+    assert sorted(f.read_bytes() for f in files) == sorted([one, two])  # one file per distinct picture
+    assert body.count("data:image/png") == 1 and other in body  # only explorer pictures move
+    urls = re.findall(r"\.\./_images/explorers/[0-9a-f]{20}\.png", body)
+    assert len(urls) == 4 and len(set(urls)) == 2  # the img and the three frames
+    assert (tmp_path / FRAME_DIR / urls[0].split("/")[-1]).read_bytes() == one
+    top = frames_to_files(figure, tmp_path, "index")
+    assert '<img src="_images/explorers/' in top  # relative to a page at the root
+
+
+def test_the_theme_template_fontawesome_script_tag_is_removed():
+    from dlmath.sphinxext import drop_fontawesome_script
+
+    head = ('  <link href="../_static/styles/theme.css?digest=1" rel="stylesheet" />\n'
+            '  <script defer src="../_static/scripts/fontawesome.js?digest=55c26ed414f5f8a31ebb"></script>\n'
+            '  <script src="../_static/doctools.js?v=9a2dae69"></script>\n')
+    assert drop_fontawesome_script(head) == ('  <link href="../_static/styles/theme.css?digest=1" rel="stylesheet" />\n'
+                                             '  <script src="../_static/doctools.js?v=9a2dae69"></script>\n')

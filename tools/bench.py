@@ -1,25 +1,28 @@
 """`make bench`: measure the book and write _build/bench.json, then print a table.
 
 - chapters: each chapter executed top to bottom in a fresh kernel: wall time and the kernel's peak RSS;
-- explorers: the median time of one update (compute + redraw + PNG encode) over at least 20 parameter sets;
-- pages: the bytes a reader downloads for each page: its HTML plus the images it loads;
+- chapters are executed as the book build executes them (``DLMATH_EXPLORER_FRAMES=all``: each explorer
+  computes every frame of its static edition);
+- explorers: the median time of one update (compute + redraw + PNG encode) over at least 20 parameter sets,
+  and the static edition: its frames, their bytes, and the time to compute them;
+- pages: the bytes a reader's browser loads for each page (headless Chromium on 127.0.0.1: HTML, scripts,
+  styles, fonts, MathJax, images), and the bytes of the explorer frames it loads only when a reader moves
+  a control;
 - site: a clean build (fresh execution cache) and a rebuild after a one-line prose change.
 
 Budgets (reported, not asserted): chapter <= 60 s and <= 1024 MB, explorer <= 50 ms, cached rebuild
-<= 30 s, page <= 3 MB.
+<= 30 s, page <= 3 MB (the browser test asserts the page budget too).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +30,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import chapter_notebooks, toc_files  # noqa: E402
 
 BUDGETS = {"exec_s": 60, "peak_rss_mb": 1024, "median_ms": 50, "bytes": 3 * 1024 * 1024,
-           "clean_build_s": None, "cached_build_s": 30}
+           "clean_build_s": None, "cached_build_s": 30, "static_frames": None, "static_kb": None,
+           "static_s": None, "frames_kb_on_use": None, "raw_bytes": None}
 
 # Runs in a child process, so that RUSAGE_CHILDREN covers exactly one kernel: the chapter's.
 _EXECUTE = r"""
@@ -44,8 +48,13 @@ print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 
 def bench_chapter(path: Path) -> dict:
+    import os
+
+    from dlmath.explorers.base import FRAMES_ENV
+
+    env = {**os.environ, FRAMES_ENV: "all"}
     out = subprocess.run([sys.executable, "-c", _EXECUTE, str(path), str(path.parent)],
-                         capture_output=True, text=True, check=True).stdout.split()
+                         capture_output=True, text=True, check=True, env=env).stdout.split()
     return {"exec_s": round(float(out[-2]), 2), "peak_rss_mb": round(float(out[-1]), 1)}
 
 
@@ -64,31 +73,42 @@ def bench_explorers() -> dict:
             start = time.perf_counter()
             explorer.png(**params)
             times.append((time.perf_counter() - start) * 1000)
-        results[name] = {"median_ms": round(statistics.median(times), 2), "n": len(times)}
+        start = time.perf_counter()
+        frames = explorer.static_frames()
+        results[name] = {"median_ms": round(statistics.median(times), 2), "n": len(times),
+                         "static_frames": len(frames),
+                         "static_kb": round(sum(len(png) for _, png, _ in frames) / 1024, 1),
+                         "static_s": round(time.perf_counter() - start, 2)}
     return results
 
 
-class _Images(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.srcs: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "img":
-            self.srcs.append(dict(attrs).get("src", ""))
-
-
 def bench_pages(html_dir: Path) -> dict:
+    """What headless Chromium loads for each page, served on 127.0.0.1 (the browser tests' setup)."""
+    from conftest import serve
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]
     results = {}
-    for doc in toc_files():
-        page = html_dir / f"{doc}.html"
-        parser = _Images()
-        parser.feed(page.read_text())
-        total = page.stat().st_size
-        for src in parser.srcs:
-            if src and not src.startswith("data:") and not re.match(r"(https?:)?//", src):
-                total += (page.parent / src.split("?")[0]).resolve().stat().st_size
-        results[doc] = {"bytes": total}
+    with serve(html_dir) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=args)
+        for doc in toc_files():
+            page = browser.new_page()
+            wire: dict[str, int] = {}
+            raw: dict[str, int] = {}
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((base, "data:")) else r.abort())
+            page.on("requestfinished", lambda r, wire=wire: wire.__setitem__(r.url, r.sizes()["responseBodySize"]))
+            page.on("response", lambda r, raw=raw: raw.__setitem__(r.url, len(r.body())) if r.ok else None)
+            page.goto(f"{base}/{doc}.html", wait_until="load")
+            page.wait_for_load_state("networkidle")
+            frames = page.evaluate("""() => Array.from(document.querySelectorAll('script.dlmath-explorer-data'))
+                                      .flatMap(s => JSON.parse(s.textContent).frames.map(f => f[0]))""")
+            folder = (html_dir / doc).parent
+            on_use = sum((folder / f).resolve().stat().st_size for f in set(frames) if not f.startswith("data:"))
+            results[doc] = {"bytes": sum(wire.values()), "raw_bytes": sum(raw.values()),
+                            "frames_kb_on_use": round(on_use / 1024, 1)}
+            page.close()
+        browser.close()
     return results
 
 

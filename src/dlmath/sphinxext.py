@@ -8,16 +8,35 @@
   renderer (``nb_ipywidgets_js: {}``), so that state is dead weight on the page: it is dropped.
 - A folded solution may hold otter's block markers (``# BEGIN SOLUTION NO PROMPT`` .. ``# END SOLUTION``),
   which mean something to ``dlmath assign`` and nothing to a reader: the book's code cells show them not.
+- Explorers work without a kernel. The extension sets ``DLMATH_EXPLORER_FRAMES=all`` for the kernels
+  the build starts, so each explorer's HTML edition carries its controls and every frame of its static
+  grid (:meth:`dlmath.explorers.Explorer.static_html`); it adds the script that swaps the frames
+  (``static/dlmath-explorers.js``) and the book's stylesheet; and it moves every frame out of the page
+  into a file of its own under ``_images/explorers/`` (named by its content), so a page loads one
+  picture per explorer and the rest only when a reader reaches for a control.
+- Figures are PNGs with few colours (flat fills, lines, text, a 256-entry colour map): after the build,
+  each is re-encoded with a palette of at most 256 colours when that saves a quarter of its bytes and
+  changes no pixel by more than a rounding (:func:`palette_figure`). Pages load about half the bytes.
+- The theme loads Font Awesome twice: as a web font through its stylesheet, and as a 1.5 MB script that
+  redraws the same icons as SVG. The script is dropped; the icons still come from the font.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 
+from .explorers.base import FRAMES_ENV
+
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+STATIC = Path(__file__).with_name("static")
+FRAME_DIR = "_images/explorers"
 
 
 def _unwanted(script: Any) -> bool:
@@ -26,6 +45,7 @@ def _unwanted(script: Any) -> bool:
     body = str(attributes.get("body", ""))
     return (
         filename.endswith("sphinx-thebe.js")
+        or "scripts/fontawesome.js" in filename
         or "THEBE_JS_URL" in body
         or attributes.get("type") == WIDGET_STATE
     )
@@ -34,6 +54,86 @@ def _unwanted(script: Any) -> bool:
 def _clean_scripts(app, pagename: str, templatename: str, context: dict, doctree) -> None:
     if "script_files" in context:
         context["script_files"] = [s for s in context["script_files"] if not _unwanted(s)]
+
+
+_EXPLORER = re.compile(r'<figure class="dlmath-explorer".*?</figure>', re.S)
+_DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
+
+
+def frames_to_files(body: str, outdir: str | Path, pagename: str) -> str:
+    """Write each explorer picture embedded in ``body`` to ``outdir/_images/explorers/<hash>.png`` and
+    point the page at the file instead (a URL relative to the page ``pagename``)."""
+    target = Path(outdir) / FRAME_DIR
+    prefix = "../" * pagename.count("/")
+
+    def to_file(match: re.Match) -> str:
+        data = base64.b64decode(match.group(1))
+        name = hashlib.sha256(data).hexdigest()[:20] + ".png"
+        path = target / name
+        if not path.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        return f"{prefix}{FRAME_DIR}/{name}"
+
+    return _EXPLORER.sub(lambda m: _DATA_URI.sub(to_file, m.group(0)), body)
+
+
+def _explorer_frames(app, pagename: str, templatename: str, context: dict, doctree) -> None:
+    body = context.get("body")
+    if body and "dlmath-explorer" in body:
+        context["body"] = frames_to_files(body, app.outdir, pagename)
+
+
+_FONTAWESOME_JS = re.compile(r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
+
+
+def drop_fontawesome_script(html: str) -> str:
+    """The page without the theme's Font Awesome script (its template adds it, not ``script_files``)."""
+    return _FONTAWESOME_JS.sub("", html)
+
+
+def palette_figure(path: Path, mean_error: float = 1.0, far: float = 0.005, saving: float = 0.25) -> bool:
+    """Re-encode the PNG at ``path`` with a palette of at most 256 colours (median cut, no dithering) if
+    that makes it at least ``saving`` smaller, moves the pixel channels by at most ``mean_error`` (of 255)
+    on average, and moves at most a fraction ``far`` of the pixels by more than 16 (antialiased edges).
+    A photograph fails the test and is kept as it is. Return whether the file was rewritten."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as image:
+        if image.mode == "P":
+            return False
+        rgb = image.convert("RGB")
+    palette = rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    error = np.abs(np.asarray(palette.convert("RGB"), dtype=np.int16) - np.asarray(rgb, dtype=np.int16))
+    if error.mean() > mean_error or (error.max(axis=2) > 16).mean() > far:
+        return False
+    out = io.BytesIO()
+    palette.save(out, format="png", optimize=True)
+    if out.tell() > (1 - saving) * path.stat().st_size:
+        return False
+    path.write_bytes(out.getvalue())
+    return True
+
+
+def _finish_html(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "fontawesome.js" in text:
+            page.write_text(drop_fontawesome_script(text), encoding="utf-8")
+    for figure in (out / "_images").glob("*.png"):
+        palette_figure(figure)
+
+
+def _add_static(app, config) -> None:
+    config.html_static_path.append(str(STATIC))
 
 
 _OTTER_BLOCK = re.compile(r"^[ \t]*# (BEGIN|END) SOLUTION( NO PROMPT)?[ \t]*(\n|\Z)", re.M)
@@ -51,7 +151,14 @@ def _hide_otter_markers(app, doctree) -> None:
 
 
 def setup(app) -> dict:
+    # The kernels that execute the chapters inherit this: explorers emit their frames for the page.
+    os.environ[FRAMES_ENV] = "all"
+    app.connect("config-inited", _add_static)
+    app.add_js_file("dlmath-explorers.js", loading_method="defer")
+    app.add_css_file("dlmath.css")
     # After myst-nb (which adds each page's scripts at the default priority 500).
     app.connect("html-page-context", _clean_scripts, priority=900)
+    app.connect("html-page-context", _explorer_frames, priority=900)
     app.connect("doctree-read", _hide_otter_markers)
+    app.connect("build-finished", _finish_html)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

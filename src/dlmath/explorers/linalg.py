@@ -67,6 +67,8 @@ def matrix_transform() -> Explorer:
                   "c": Slider("c (row 2, col 1)", value=0.3, **entry), "d": Slider("d (row 2, col 2)", value=0.9, **entry)},
         compute=_matrix_compute, setup=_matrix_setup, draw=_matrix_draw, describe=_matrix_describe,
         figsize=(5.0, 5.0),
+        # The page: a through a reflection, b on and off, c at the value that makes A singular (ad = bc).
+        static={"a": [-1.0, 0.0, 1.2, 2.0], "b": [0.0, 0.6], "c": [0.3, 1.8], "d": [0.9, 2.0]},
     )
 
 

@@ -202,5 +202,7 @@ def optimiser_paths() -> Explorer:
                   "surface": Choice("surface", tuple(SURFACES), "Rosenbrock")},
         compute=lambda log_lr, optimiser, surface: optimiser_paths_state(optimiser, log_lr, surface),
         setup=_race_setup, draw=_race_draw, describe=_race_describe,
+        # The page: every optimiser on both surfaces, at four learning rates.
+        static={"log_lr": [-3.0, -2.0, -1.0, -0.5], "optimiser": list(_LABELS), "surface": list(SURFACES)},
         figsize=(8.5, 3.8),
     )

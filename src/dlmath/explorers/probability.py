@@ -239,6 +239,8 @@ def beta_coin() -> Explorer:
                   "theta_true": Slider("true probability of heads", min=0.1, max=0.9, step=0.1, value=0.7)},
         compute=lambda prior, flips, theta_true: beta_coin_state(prior, flips, theta_true),
         setup=_coin_setup, draw=_coin_draw, describe=_coin_describe, figsize=(6.5, 3.8),
+        # The page: every prior, from no flips to 200, for a biased and a fair-ish coin.
+        static={"flips": [0, 2, 5, 20, 50, 200], "theta_true": [0.3, 0.7]},
     )
 
 

@@ -129,6 +129,8 @@ def bias_variance_tradeoff() -> Explorer:
                   "n_train": Choice("training points", (15, 20, 30), 15),
                   "lam": Choice("ridge penalty", (0.0, 1e-4, 1e-2, 1.0), 0.0)},
         compute=bias_variance_state, setup=_bv_setup, draw=_bv_draw, describe=_bv_describe,
+        # The page: every degree (the trade-off is the point), with and without a little ridge.
+        static={"degree": [float(d) for d in range(MAX_DEGREE + 1)], "n_train": [15], "lam": [0.0, 0.01]},
         figsize=(10.0, 4.2),
     )
 
