@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from html.parser import HTMLParser
@@ -23,7 +24,7 @@ IDS = [p.stem for p in NOTEBOOKS]
 
 def test_toc_lists_existing_chapters_in_their_fixed_order():
     order = ["00_introduction", "01_linear_algebra", "02_calculus", "03_probability", "04_optimisation",
-             "05_statistics", "06_numerical_stability", "07_transformers"]
+             "05_statistics", "06_numerical_stability", "07_transformers", "08_breakthroughs"]
     stems = [f.split("/")[-1] for f in toc_files() if re.match(r"\d\d_", f.split("/")[-1])]
     assert stems == [s for s in order if s in stems], "chapters out of order or misnamed"
     assert stems[:2] == order[:2]
@@ -33,9 +34,14 @@ def test_toc_lists_existing_chapters_in_their_fixed_order():
     assert on_disk <= set(stems), f"chapters not in _toc.yml: {on_disk - set(stems)}"
 
 
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if re.match(r"0[1-7]_", p.name)], ids=lambda p: p.stem)
+#: The numbered chapters: the seven pillars (01-07) and, beyond them, 08. Each has a full set of exercises and explorers.
+NUMBERED = [p for p in NOTEBOOKS if re.match(r"0[1-8]_", p.name)]
+
+
+@pytest.mark.parametrize("path", NUMBERED, ids=lambda p: p.stem)
 def test_chapter_number_in_the_book_matches_its_file(built_site, path):
-    """Pillar chapter NN is numbered N in the built book, so "Exercise N.k" and "(N.k)" point at the file NN_."""
+    """Chapter NN is numbered N in the built book, so "Exercise N.k" and "(N.k)" point at the file NN_; the
+    numbering runs on from the pillars into the part beyond them."""
     page = (built_site / path.relative_to(ROOT).with_suffix(".html")).read_text()
     number = int(path.name[:2])
     assert f'<span class="section-number">{number}. </span>' in page
@@ -123,11 +129,8 @@ def test_folded_solutions_show_no_otter_block_markers(built_site, path):
     assert "BEGIN SOLUTION" not in page and "END SOLUTION" not in page
 
 
-PILLARS = [p for p in NOTEBOOKS if re.match(r"0[1-7]_", p.name)]
-
-
-@pytest.mark.parametrize("path", PILLARS, ids=[p.stem for p in PILLARS])
-def test_pillar_chapter_has_six_exercises_with_checks_and_folded_solutions(built_site, path):
+@pytest.mark.parametrize("path", NUMBERED, ids=[p.stem for p in NUMBERED])
+def test_numbered_chapter_has_six_exercises_with_checks_and_folded_solutions(built_site, path):
     nb = nbformat.read(path, as_version=4)
     starts = [c.source for c in nb.cells if c.cell_type == "markdown" and "{exercise-start}" in c.source]
     solutions = [c.source for c in nb.cells if c.cell_type == "markdown" and "{solution-start}" in c.source]
@@ -185,12 +188,23 @@ def test_launch_buttons_open_this_chapter_in_this_repository(built_site, path):
 
 
 def _explorer_figures(page: Path) -> list[str]:
-    return re.findall(r'<figure class="dlmath-explorer" data-explorer="([a-z_]+)"><img src="data:image/png;base64,',
-                      page.read_text())
+    """The explorers on a built page that a reader can move without a kernel: each has controls and
+    more than one frame, and every frame it names is a picture file of the site."""
+    text = page.read_text()
+    names = []
+    for name, frames, body in re.findall(r'<figure class="dlmath-explorer" data-explorer="([a-z_]+)" '
+                                         r'id="[^"]+" data-frames="(\d+)">(.*?)</figure>', text, re.S):
+        data = json.loads(re.search(r'<script type="application/json" class="dlmath-explorer-data">(.*?)</script>',
+                                    body, re.S).group(1))
+        files = {f for f, _ in data["frames"]}
+        assert int(frames) == len(data["frames"]) > 1 and 'data-control="' in body, name
+        assert all((page.parent / f).resolve().is_file() and not f.startswith("data:") for f in files), name
+        names.append(name)
+    return names
 
 
-@pytest.mark.parametrize("path", PILLARS, ids=[p.stem for p in PILLARS])
-def test_pillar_chapter_shows_two_explorers_in_the_book(built_site, path):
+@pytest.mark.parametrize("path", NUMBERED, ids=[p.stem for p in NUMBERED])
+def test_numbered_chapter_shows_two_explorers_in_the_book(built_site, path):
     page = built_site / path.relative_to(ROOT).with_suffix(".html")
     assert len(set(_explorer_figures(page))) >= 2
     assert "application/vnd.jupyter.widget-view+json" not in page.read_text()

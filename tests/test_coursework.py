@@ -69,6 +69,14 @@ def test_otter_master_drops_reader_cells_and_wraps_solutions():
     assert not any("{solution-end}" in s or "{exercise-end}" in s for _, s in sources)
 
 
+def test_otter_master_turns_glossary_links_into_plain_text():
+    nb = toy_chapter()
+    nb.cells.insert(1, M("A **{term}`tensor`** has a {term}`shape <shape>`; see {term}`Gradient descent <gradient descent>`."))
+    master = coursework.otter_master(nb, name="toy")
+    text = next(c.source for c in master.cells if "tensor" in c.source)
+    assert text == "A **tensor** has a shape; see Gradient descent."
+
+
 def test_otter_master_self_check_drops_tests():
     master = coursework.otter_master(toy_chapter(), name="toy", with_otter=False)
     text = "\n".join(c.source for c in master.cells)

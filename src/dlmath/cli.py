@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"dlmath {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("assign", help="write OUTDIR/student and OUTDIR/autograder for a chapter")
-    p.add_argument("chapter", help="a chapter number (0 to 7) or a notebook path")
+    p.add_argument("chapter", help="a chapter number (0 to 8) or a notebook path")
     p.add_argument("outdir")
     p = sub.add_parser("grade", help="grade submissions; prints CSV (last columns: total, possible)")
     p.add_argument("autograder", help="the OUTDIR/autograder folder written by `dlmath assign`")
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1,
                    help="submissions graded at once (default 1; each runs a kernel as large as the chapter)")
     p = sub.add_parser("selfcheck", help="write the self-check edition of a chapter into OUTDIR")
-    p.add_argument("chapter", help="a chapter number (0 to 7) or a notebook path")
+    p.add_argument("chapter", help="a chapter number (0 to 8) or a notebook path")
     p.add_argument("outdir")
     p = sub.add_parser("strip", help="remove outputs and execution counts from notebooks, in place")
     p.add_argument("notebooks", nargs="+")

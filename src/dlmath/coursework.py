@@ -74,7 +74,7 @@ _SOLUTION_MARK = re.compile(r"#\s*(BEGIN |END )?SOLUTION")
 
 
 def find_chapter(chapter: str | int, root: Path | None = None) -> Path:
-    """Resolve ``chapter``, a chapter number (0 to 7) or a notebook path, to the chapter notebook.
+    """Resolve ``chapter``, a chapter number (0 to 8) or a notebook path, to the chapter notebook.
 
     Numbers are looked up in ``book/`` of the repository that holds this package (an editable
     install) or of the current directory.
@@ -85,7 +85,7 @@ def find_chapter(chapter: str | int, root: Path | None = None) -> Path:
             raise FileNotFoundError(f"no notebook at {path}")
         return path
     if not re.fullmatch(r"\d{1,2}", str(chapter)):
-        raise ValueError(f"CHAPTER must be a chapter number (0 to 7) or a path to a .ipynb file, got {chapter!r}")
+        raise ValueError(f"CHAPTER must be a chapter number (0 to 8) or a path to a .ipynb file, got {chapter!r}")
     number = int(chapter)
     roots = [root] if root else [Path.cwd(), Path(__file__).resolve().parents[2]]
     for base in roots:
@@ -97,8 +97,10 @@ def find_chapter(chapter: str | int, root: Path | None = None) -> Path:
 
 
 def _myst_roles_to_markdown(text: str) -> str:
-    """Cross-reference roles read as plain text outside the book: {ref}`text <label>` -> text, and so on."""
-    text = re.sub(r"\{(?:ref|doc)\}`([^`<]+?)\s*<[^`>]+>`", r"\1", text)
+    """Cross-reference roles read as plain text outside the book: {ref}`text <label>` -> text, {term}`softmax`
+    -> softmax (the glossary is the book's), and so on."""
+    text = re.sub(r"\{(?:ref|doc|term)\}`([^`<]+?)\s*<[^`>]+>`", r"\1", text)
+    text = re.sub(r"\{term\}`([^`]+)`", r"\1", text)
     text = re.sub(r"\{ref\}`([^`]+)`", r"section *\1*", text)
     text = re.sub(r"\{doc\}`([^`]+)`", r"*\1*", text)
     return re.sub(r"\{eq\}`([^`]+)`", r"(equation *\1*)", text)

@@ -3,7 +3,7 @@
 ``from dlmath.exercises import linear_algebra as ex`` then ``ex.check_dense(Z)``.
 """
 
-from . import calculus, introduction, linear_algebra, numerical_stability, optimisation, probability, statistics, transformers
+from . import breakthroughs, calculus, introduction, linear_algebra, numerical_stability, optimisation, probability, statistics, transformers
 
-__all__ = ["calculus", "introduction", "linear_algebra", "numerical_stability", "optimisation", "probability",
+__all__ = ["breakthroughs", "calculus", "introduction", "linear_algebra", "numerical_stability", "optimisation", "probability",
            "statistics", "transformers"]

@@ -8,7 +8,7 @@ Use one in a notebook by making it the last expression of a cell::
 Importing this package imports every chapter's module, so that :data:`REGISTRY` lists every explorer.
 """
 
-from . import attention, calculus, linalg, numerics, optim, probability, stats  # noqa: F401  (each chapter's module registers its explorers)
+from . import attention, breakthroughs, calculus, linalg, numerics, optim, probability, stats  # noqa: F401  (each chapter's module registers its explorers)
 from .base import REGISTRY, Choice, Explorer, Slider, register
 from .linalg import dot_product, dot_product_state, matrix_transform
 
