@@ -61,7 +61,43 @@ def test_setup_cell_installs_dlmath_from_this_repository_and_is_hidden(path):
     first = nbformat.read(path, as_version=4).cells[0]
     assert first.cell_type == "code" and "remove-cell" in first.metadata.get("tags", [])
     assert f'"dlmath @ git+{REPO}@{BRANCH}"' in first.source
-    assert 'find_spec("dlmath") is None' in first.source
+
+
+def _run_setup_cell(source, versions, monkeypatch, capsys):
+    """Run a setup cell with pip and the installed dlmath faked: ``versions`` is what
+    importlib.metadata.version("dlmath") answers, call by call (None: not installed)."""
+    import importlib.metadata
+    import subprocess
+
+    answers, calls = list(versions), []
+
+    def version(name):
+        assert name == "dlmath"
+        answer = answers.pop(0)
+        if answer is None:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return answer
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    monkeypatch.setattr(subprocess, "run", lambda args, check: calls.append(args))
+    exec(compile(source, "setup-cell", "exec"), {})
+    return calls, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_setup_cell_installs_the_matching_dlmath_only_where_it_is_missing(path, monkeypatch, capsys):
+    """Colab: not installed, so it installs from this repository's branch; a clone or Binder: the version
+    the notebook was written for is there, so nothing happens; an old install: the reader is told how to update."""
+    import dlmath
+
+    source = nbformat.read(path, as_version=4).cells[0].source
+    assert f'BOOK_DLMATH = "{dlmath.__version__}"' in source, "the setup cell names another dlmath version"
+    calls, out = _run_setup_cell(source, [None, dlmath.__version__], monkeypatch, capsys)
+    assert len(calls) == 1 and calls[0][-1] == f"dlmath @ git+{REPO}@{BRANCH}" and out == ""
+    calls, out = _run_setup_cell(source, [dlmath.__version__], monkeypatch, capsys)
+    assert calls == [] and out == ""
+    calls, out = _run_setup_cell(source, ["0.0.1"], monkeypatch, capsys)
+    assert calls == [] and "written for dlmath" in out and "pip install --upgrade" in out
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
