@@ -10,13 +10,14 @@ BOOK_STAMP := $(VENV)/.installed-book
 DEV_STAMP  := $(VENV)/.installed-dev
 JB_FLAGS   := -W -n --keep-going
 
-.PHONY: help book test lab bench clean chromium selfcheck
+.PHONY: help book test lab bench clean chromium selfcheck pdf
 
 help:
 	@echo "make book   execute every chapter (cached) and build the site into _build/html"
 	@echo "make test   install the test tools and Chromium, then run every test"
 	@echo "make lab    open JupyterLab on the book"
 	@echo "make bench  measure chapters, explorers, pages and builds into _build/bench.json"
+	@echo "make pdf    print the whole book to _build/pdf/dlmath.pdf (headless Chromium)"
 	@echo "make selfcheck  regenerate the self-check edition of each chapter into selfcheck/"
 
 $(BIN)/python:
@@ -44,6 +45,10 @@ chromium:
 
 test: $(DEV_STAMP) chromium
 	$(BIN)/python -m pytest
+
+# The book as one PDF: the single-page build (sharing the execution cache) printed by Debian's Chromium.
+pdf: $(DEV_STAMP) chromium
+	$(BIN)/python tools/pdf.py
 
 lab: $(BOOK_STAMP)
 	$(BIN)/jupyter lab book

@@ -82,6 +82,15 @@ def bench_explorers() -> dict:
     return results
 
 
+def _raw_size(request, sizes: dict) -> None:
+    """The decoded size of a finished request's body (what it is on disk)."""
+    response = request.response()
+    try:
+        sizes[request.url] = len(response.body()) if response and response.ok else 0
+    except Exception:  # a body the browser no longer holds
+        pass
+
+
 def bench_pages(html_dir: Path) -> dict:
     """What headless Chromium loads for each page, served on 127.0.0.1 (the browser tests' setup)."""
     from conftest import serve
@@ -98,7 +107,7 @@ def bench_pages(html_dir: Path) -> dict:
             raw: dict[str, int] = {}
             page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((base, "data:")) else r.abort())
             page.on("requestfinished", lambda r, wire=wire: wire.__setitem__(r.url, r.sizes()["responseBodySize"]))
-            page.on("response", lambda r, raw=raw: raw.__setitem__(r.url, len(r.body())) if r.ok else None)
+            page.on("requestfinished", lambda r, raw=raw: _raw_size(r, raw))
             page.goto(f"{base}/{doc}.html", wait_until="load")
             page.wait_for_load_state("networkidle")
             frames = page.evaluate("""() => Array.from(document.querySelectorAll('script.dlmath-explorer-data'))

@@ -1,0 +1,175 @@
+"""The GitHub Actions workflows, which cannot run here: what they must do, checked on their YAML.
+
+deploy.yml publishes the site and its PDF to GitHub Pages on every push to main; weekly.yml builds and
+tests the book with the newest versions requirements.txt allows and runs every chapter in the Binder
+environment. Every `make` target and every file they name must exist.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+import pdf as pdftool  # noqa: E402  (tools/pdf.py)
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+NAMES = ["deploy.yml", "weekly.yml"]
+CPU_INDEX = next(line.split()[1] for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+                 if line.startswith("--extra-index-url"))
+
+
+def load(name: str) -> dict:
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text())
+    # YAML 1.1 reads the key `on` as the boolean True.
+    workflow["on"] = workflow.pop(True, workflow.get("on"))
+    return workflow
+
+
+def steps(workflow: dict, job: str | None = None) -> list[dict]:
+    jobs = [workflow["jobs"][job]] if job else workflow["jobs"].values()
+    return [step for j in jobs for step in j.get("steps", [])]
+
+
+def runs(workflow: dict, job: str | None = None) -> list[str]:
+    return [step["run"] for step in steps(workflow, job) if "run" in step]
+
+
+def index_of(workflow: dict, job: str, predicate) -> int:
+    found = [i for i, step in enumerate(steps(workflow, job)) if predicate(step)]
+    assert found, f"no such step in job {job}"
+    return found[0]
+
+
+def uses(name: str):
+    return lambda step: step.get("uses", "").split("@")[0] == name
+
+
+def running(text: str):
+    """A step that runs `text`: a line of its script starts with it (comments do not count)."""
+    return lambda step: any(line.strip().startswith(text) for line in step.get("run", "").splitlines())
+
+
+def makefile_targets() -> set[str]:
+    return set(re.findall(r"^([A-Za-z][\w.-]*)\s*:(?!=)", (ROOT / "Makefile").read_text(), re.M))
+
+
+DEPLOY, WEEKLY = load("deploy.yml"), load("weekly.yml")
+
+
+# deploy.yml
+
+def test_deploy_runs_on_every_push_to_main_and_by_hand():
+    assert DEPLOY["on"]["push"]["branches"] == ["main"]
+    assert "workflow_dispatch" in DEPLOY["on"]
+
+
+def test_deploy_has_the_permissions_and_concurrency_pages_requires():
+    assert DEPLOY["permissions"]["pages"] == "write"
+    assert DEPLOY["permissions"]["id-token"] == "write"
+    assert DEPLOY["permissions"].get("contents") == "read"
+    assert DEPLOY["concurrency"]["group"] and DEPLOY["concurrency"]["cancel-in-progress"] is False
+
+
+def test_deploy_builds_with_python_3_11_a_pip_cache_and_cpu_only_torch():
+    setup = steps(DEPLOY, "build")[index_of(DEPLOY, "build", uses("actions/setup-python"))]
+    assert setup["with"]["python-version"] == "3.11" and setup["with"]["cache"] == "pip"
+    assert DEPLOY["env"]["PIP_EXTRA_INDEX_URL"] == CPU_INDEX
+
+
+def test_deploy_uploads_the_site_with_its_pdf_and_deploys_it():
+    book = index_of(DEPLOY, "build", running("make book"))
+    pdf = index_of(DEPLOY, "build", running("make pdf"))
+    copy = index_of(DEPLOY, "build", running("cp _build/pdf/dlmath.pdf _build/html/"))
+    upload = index_of(DEPLOY, "build", uses("actions/upload-pages-artifact"))
+    assert book < pdf < copy < upload
+    assert steps(DEPLOY, "build")[upload]["with"]["path"] == "_build/html"
+    source = steps(DEPLOY, "build")[copy]["run"].split()[1]
+    assert source == pdftool.PDF.relative_to(ROOT).as_posix(), "copies the PDF from where tools/pdf.py writes it"
+    deploy = DEPLOY["jobs"]["deploy"]
+    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    assert any(uses("actions/deploy-pages")(step) for step in deploy["steps"])
+
+
+# weekly.yml
+
+def test_weekly_runs_on_a_weekly_schedule_and_by_hand():
+    (cron,) = [entry["cron"] for entry in WEEKLY["on"]["schedule"]]
+    minute, hour, day, month, weekday = cron.split()
+    assert day == month == "*" and re.fullmatch(r"[0-6]", weekday) and minute.isdigit() and hour.isdigit()
+    assert "workflow_dispatch" in WEEKLY["on"]
+
+
+def test_weekly_installs_the_newest_versions_allowed_with_cpu_only_torch():
+    script = "\n".join(runs(WEEKLY, "newest"))
+    assert "pip install --upgrade --upgrade-strategy eager -r requirements.txt" in script
+    assert WEEKLY["jobs"]["newest"]["env"]["PIP_EXTRA_INDEX_URL"] == CPU_INDEX
+    assert "pip freeze" in script
+    # The install stamps it touches are the Makefile's, so `make` does not reinstall over the newest.
+    for stamp in re.findall(r"touch (.*)", script)[0].split():
+        assert stamp.removeprefix(".venv/") in (ROOT / "Makefile").read_text()
+
+
+def test_weekly_executes_every_chapter_afresh_then_runs_every_test():
+    clean = index_of(WEEKLY, "newest", running("make clean"))
+    book = index_of(WEEKLY, "newest", running("make book"))
+    test = index_of(WEEKLY, "newest", running("make test"))
+    assert clean <= book < test
+    logs = steps(WEEKLY, "newest")[index_of(WEEKLY, "newest", uses("actions/upload-artifact"))]
+    assert logs["if"] == "always()" and "_build/build.log" in logs["with"]["path"]
+
+
+def test_weekly_runs_every_chapter_in_the_binder_environment():
+    binder = WEEKLY["jobs"]["binder"]
+    assert "PIP_EXTRA_INDEX_URL" not in binder.get("env", {}), "Binder reads the CPU index from binder/requirements.txt"
+    assert any("tools/binder_check.sh" in run for run in runs(WEEKLY, "binder"))
+    script = (ROOT / "tools" / "binder_check.sh").read_text()
+    assert "binder/requirements.txt" in script and "binder/postBuild" in script
+    assert "LIMIT_MB=${BINDER_LIMIT_MB:-2048}" in script
+
+
+# both
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_make_target_a_workflow_calls_exists(name):
+    called = {t for run in runs(load(name)) for t in re.findall(r"\bmake ([a-z][\w-]*)", run)}
+    assert called and called <= makefile_targets(), f"not in the Makefile: {called - makefile_targets()}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_file_a_workflow_names_exists_or_is_made_by_the_build(name):
+    workflow = load(name)
+    texts = runs(workflow) + [str(v) for s in steps(workflow) for v in s.get("with", {}).values()]
+    made = (ROOT / "Makefile").read_text() + (ROOT / "tools" / "pdf.py").read_text() + (ROOT / "tests" / "conftest.py").read_text()
+    for text in texts:
+        for path in re.findall(r"(?<![\w./$-])((?:\.?[\w-]+/)+[\w.-]*|[\w-]+\.(?:txt|toml|sh|py|log))(?![\w/])", text):
+            if path.startswith((".venv/", "logs/", "binder.log", "_build/html/dlmath.pdf")) or "://" in text.split(path)[0][-8:]:
+                continue  # made by the workflow itself
+            if path.startswith("_build/"):
+                assert path.split("/")[-1] in made, f"{name}: nothing in the build writes {path}"
+            else:
+                assert (ROOT / path).exists(), f"{name} names {path}, which is not in the repository"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_workflow_shell_steps_parse_and_actions_are_pinned(name):
+    workflow = load(name)
+    assert workflow["defaults"]["run"]["shell"] == "bash", "bash -eo pipefail: a failing `make | tee` fails"
+    for run in runs(workflow):
+        proc = subprocess.run(["bash", "-n", "-c", run], capture_output=True, text=True)
+        assert proc.returncode == 0, f"{run!r}: {proc.stderr}"
+    for step in steps(workflow):
+        if "uses" in step:
+            assert re.fullmatch(r"actions/[\w-]+@v\d+", step["uses"]), step["uses"]
+
+
+def test_binder_check_script_is_strict_bash():
+    script = ROOT / "tools" / "binder_check.sh"
+    assert "set -euo pipefail" in script.read_text()
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
