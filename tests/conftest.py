@@ -58,6 +58,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the built site as a static host such as GitHub Pages does: text compressed with gzip
     when the browser accepts it (HTML, scripts, styles, JSON, SVG), images and fonts as they are."""
 
+    protocol_version = "HTTP/1.1"  # keep-alive: a page's fifty requests share a few connections
     COMPRESSED = {".html", ".js", ".css", ".json", ".svg", ".txt", ".map", ".xml"}
 
     def log_message(self, *args):
@@ -68,13 +69,19 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         if (path.suffix not in self.COMPRESSED or not path.is_file()
                 or "gzip" not in self.headers.get("Accept-Encoding", "")):
             return super().send_head()
-        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        body = _gzipped(path, path.stat().st_mtime_ns)
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(str(path)))
         self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         return _Body(body)
+
+
+@functools.lru_cache(maxsize=512)
+def _gzipped(path: Path, mtime_ns: int) -> bytes:
+    """The file compressed once (keyed on its modification time), not again on every request."""
+    return gzip.compress(path.read_bytes(), compresslevel=6)
 
 
 class _Body:
@@ -89,10 +96,18 @@ class _Body:
         pass
 
 
+class SiteServer(http.server.ThreadingHTTPServer):
+    """A threaded server whose listen queue takes a browser's burst of parallel requests: with the
+    default queue of 5, a connection refused under load waits for TCP's retransmit (1, 3, 7... s)."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @contextlib.contextmanager
 def serve(directory: Path):
     """The folder served on 127.0.0.1 (a free port) by :class:`SiteHandler`; yields the base URL."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SiteHandler, directory=str(directory)))
+    httpd = SiteServer(("127.0.0.1", 0), functools.partial(SiteHandler, directory=str(directory)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

@@ -8,6 +8,7 @@ picture, from the keyboard, also when the page is opened from the folder (file:/
 
 from __future__ import annotations
 
+import os
 import shutil
 from urllib.parse import urlparse
 
@@ -17,7 +18,7 @@ from conftest import serve, toc_files
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"  # as tools/pdf.py
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = [f"{doc}.html" for doc in toc_files()] + ["index.html", "search.html", "genindex.html"]
@@ -41,8 +42,10 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(color_scheme=getattr(request, "param", "light"))
+    scheme = getattr(request, "param", "light")
+    context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
+    page.context_scheme = scheme
     page.errors, page.outside = [], []
     page.on("console", lambda msg: msg.type == "error" and page.errors.append(f"console: {msg.text}"))
     page.on("pageerror", lambda exc: page.errors.append(f"pageerror: {exc}"))
@@ -55,33 +58,67 @@ def page(browser, request):
             r.abort()
 
     page.route("**/*", route)
-    page.loaded = {}
-
-    def loaded(request):  # the bytes that crossed the wire (compressed where the server compressed them)
-        page.loaded[request.url] = request.sizes()["responseBodySize"]
-
-    page.on("requestfinished", loaded)
+    page.pending = {}
+    page.on("request", lambda r: page.pending.__setitem__(r, r.url))
+    page.on("requestfinished", lambda r: page.pending.pop(r, None))
+    page.on("requestfailed", lambda r: page.pending.pop(r, None))
     yield page
     context.close()
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_page_loads_cleanly_with_math_and_images(server, page, path):
-    page.goto(f"{server}/{path}", wait_until="load")
-    page.wait_for_load_state("networkidle")
-    has_math = page.evaluate("() => document.querySelectorAll('.math, span.math, div.math').length") > 0
-    if has_math:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-        page.evaluate("() => MathJax.startup.promise")
-        typeset = page.evaluate("() => document.querySelectorAll('mjx-container').length")
-        assert typeset > 0, "MathJax typeset nothing"
-        assert page.evaluate("() => document.querySelectorAll('mjx-merror').length") == 0, "MathJax reported a TeX error"
-    broken = page.evaluate(
+def _settled(page):
+    """Wait for the signals a reader waits for, not for "network idle" (Playwright advises against it:
+    one slow request on a busy machine holds it past any timeout): the load event (HTML, scripts,
+    styles, images), the math typeset with its fonts, and every image decoded. Returns the images
+    that did not load. A page that redirects (index.html) is followed to the page it names."""
+    from playwright.sync_api import Error
+
+    for _ in range(3):
+        try:
+            return _settled_once(page)
+        except Error as exc:
+            if "context was destroyed" not in str(exc):
+                raise
+            page.wait_for_load_state("load")
+    return _settled_once(page)
+
+
+def _settled_once(page):
+    _typeset(page)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    return page.evaluate(
         """() => Promise.all(Array.from(document.images).map(img => {
                img.loading = 'eager';
                return img.decode().then(() => img.naturalWidth > 0 ? null : img.src, () => img.src);
            })).then(r => r.filter(x => x))"""
     )
+
+
+def _quiet(page, seconds=0.5, timeout=60.0):
+    """Wait until no request has been in flight for `seconds`; on timeout, fail naming the requests
+    still pending (which "networkidle" does not say)."""
+    import time
+
+    deadline, calm_since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # lets Playwright deliver the request events
+        if page.pending:
+            calm_since = None
+        elif calm_since is None:
+            calm_since = time.monotonic()
+        elif time.monotonic() - calm_since >= seconds:
+            return
+    pytest.fail(f"requests still in flight after {timeout:.0f} s: {sorted(page.pending.values())[:5]}")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_cleanly_with_math_and_images(server, page, path):
+    page.goto(f"{server}/{path}", wait_until="load")
+    broken = _settled(page)
+    if page.evaluate("() => document.querySelectorAll('.math').length") > 0:
+        typeset = page.evaluate("() => document.querySelectorAll('mjx-container').length")
+        assert typeset > 0, "MathJax typeset nothing"
+        assert page.evaluate("() => document.querySelectorAll('mjx-merror').length") == 0, "MathJax reported a TeX error"
     assert broken == [], f"images that did not load: {[b[:80] for b in broken]}"
     assert page.errors == []
     assert page.outside == [], f"requests left the site: {page.outside}"
@@ -106,13 +143,22 @@ def _typeset(page):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_with_everything_it_loads_stays_within_3_mb(server, page, path):
-    """HTML, scripts, styles, fonts, MathJax and the images shown at load (explorer frames load on use),
-    as a reader downloads them from a host that compresses text, as GitHub Pages does."""
+    """HTML, scripts, styles, fonts, MathJax, the images, and every frame of every explorer (as a reader
+    who moves them all loads them), as a reader downloads them from a host that compresses text, as
+    GitHub Pages does."""
+    loaded = {}  # the bytes that crossed the wire (compressed where the server compressed them)
+    page.on("requestfinished", lambda r: loaded.__setitem__(r.url, r.sizes()["responseBodySize"]))
     page.goto(f"{server}/{path}", wait_until="load")
-    page.wait_for_load_state("networkidle")
-    _typeset(page)
-    total = sum(page.loaded.values())
-    biggest = sorted(page.loaded.items(), key=lambda kv: -kv[1])[:5]
+    _settled(page)
+    frames = page.evaluate("""() => Array.from(document.querySelectorAll('.dlmath-explorer-controls'))
+        .map(panel => { panel.dispatchEvent(new FocusEvent('focusin')); return 1; }).length""")
+    _quiet(page)
+    if frames:
+        wanted = page.evaluate("""() => new Set(Array.from(document.querySelectorAll('script.dlmath-explorer-data'))
+            .flatMap(s => JSON.parse(s.textContent).frames.map(f => new URL(f[0], document.baseURI).href))).size""")
+        assert sum(1 for url in loaded if "/_images/explorers/" in url) == wanted, "not every frame was loaded"
+    total = sum(loaded.values())
+    biggest = sorted(loaded.items(), key=lambda kv: -kv[1])[:5]
     assert total <= PAGE_BUDGET, f"{path} loads {total / 1e6:.2f} MB; the largest: {biggest}"
 
 
@@ -122,10 +168,9 @@ def test_axe_finds_no_serious_or_critical_violation(server, page, path):
     from axe_playwright_python.sync_playwright import Axe
 
     page.goto(f"{server}/{path}", wait_until="load")
-    page.wait_for_load_state("networkidle")
-    _typeset(page)
+    _settled(page)
     scheme = page.evaluate("() => document.documentElement.dataset.theme")
-    assert scheme in ("light", "dark")
+    assert scheme == page.context_scheme, f"asked for {page.context_scheme} mode, the page shows {scheme}"
     violations = Axe().run(page).response["violations"]
     bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in violations
            if v["impact"] in ("serious", "critical")]
@@ -153,6 +198,7 @@ def _explorer_moves(page):
             assert label.count() == 1 and label.inner_text().strip(), f"{name}.{key} has no label"
             before = (img.get_attribute("src"), img.get_attribute("alt"))
             if control.evaluate("el => el.type") == "range":
+                was = control.get_attribute("aria-valuetext")
                 control.focus()
                 at_end = control.evaluate("el => el.value === el.max")
                 page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
@@ -160,11 +206,13 @@ def _explorer_moves(page):
             else:
                 options = control.locator("option")
                 now = int(control.input_value())
+                was = control.locator("option:checked").inner_text()
                 control.select_option(str((now + 1) % options.count()))
                 said = control.locator("option:checked").inner_text()
             page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
             after = (img.get_attribute("src"), img.get_attribute("alt"))
-            assert after[1] and said, f"{name}.{key}: the new picture has no alt text or the value is not announced"
+            assert said and said != was, f"{name}.{key}: the new value is not announced ({was!r} -> {said!r})"
+            assert after[1] and after[1] != before[1], f"{name}.{key}: the new picture's alt text does not say what changed"
             report.append((name, key, before[0] != after[0], said))
             # restore, so that the next control starts from the defaults
             if control.evaluate("el => el.type") == "range":

@@ -109,7 +109,8 @@ def bench_pages(html_dir: Path) -> dict:
             page.on("requestfinished", lambda r, wire=wire: wire.__setitem__(r.url, r.sizes()["responseBodySize"]))
             page.on("requestfinished", lambda r, raw=raw: _raw_size(r, raw))
             page.goto(f"{base}/{doc}.html", wait_until="load")
-            page.wait_for_load_state("networkidle")
+            page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => true) : true")
+            page.evaluate("() => document.fonts.ready.then(() => true)")
             frames = page.evaluate("""() => Array.from(document.querySelectorAll('script.dlmath-explorer-data'))
                                       .flatMap(s => JSON.parse(s.textContent).frames.map(f => f[0]))""")
             folder = (html_dir / doc).parent

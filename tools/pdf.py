@@ -129,8 +129,13 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 refuses a burst of parallel requests under load
+    daemon_threads = True
+
+
 def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    httpd = _Server(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
@@ -292,8 +297,9 @@ def print_pdf(folder: Path, start: str, out: Path, title: str, original: str | N
                 page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
                         and errors.append(msg.text))
                 page.route("**/*", route)
+                # The load event, then MathJax and the images below: definite signals, where "network
+                # idle" could wait out its timeout behind one slow request on a busy machine.
                 page.goto(f"{base}/{start}", wait_until="load")
-                page.wait_for_load_state("networkidle")
                 check_requests()
                 if errors:
                     raise PdfError(f"errors on the page: {errors[:5]}")
