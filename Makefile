@@ -37,11 +37,13 @@ book: $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS) 2>&1 | tee _build/build.log
 	@echo "The book is built: open _build/html/index.html"
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+# Debian's Chromium for the browser tests and the PDF (Playwright drives it; it never downloads a browser).
+# CHROMIUM=/path/to/chrome uses a Chromium-based browser already there instead (GitHub's runners have one).
 chromium:
-	@command -v chromium >/dev/null || { \
+	@if [ -n "$${CHROMIUM:-}" ]; then command -v "$$CHROMIUM" >/dev/null || { echo "CHROMIUM=$$CHROMIUM: no such program" >&2; exit 1; }; \
+	else command -v chromium >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; fi
 
 test: $(DEV_STAMP) chromium
 	$(BIN)/python -m pytest
