@@ -66,24 +66,27 @@ def page(browser, request):
     context.close()
 
 
+def _open(page, url):
+    """Go to `url` and wait for its load event; a page that redirects (index.html, by a meta refresh) is
+    followed to the page it names, which is then the one loaded."""
+    from playwright.sync_api import Error
+
+    page.goto(url, wait_until="load")
+    try:
+        refresh = page.evaluate("() => document.querySelector('meta[http-equiv=\"refresh\"]') !== null")
+    except Error as exc:  # the redirect already destroyed the page being asked
+        if "context was destroyed" not in str(exc):
+            raise
+        refresh = True
+    if refresh:
+        page.wait_for_url(lambda now: now != url, wait_until="load")
+
+
 def _settled(page):
     """Wait for the signals a reader waits for, not for "network idle" (Playwright advises against it:
     one slow request on a busy machine holds it past any timeout): the load event (HTML, scripts,
     styles, images), the math typeset with its fonts, and every image decoded. Returns the images
-    that did not load. A page that redirects (index.html) is followed to the page it names."""
-    from playwright.sync_api import Error
-
-    for _ in range(3):
-        try:
-            return _settled_once(page)
-        except Error as exc:
-            if "context was destroyed" not in str(exc):
-                raise
-            page.wait_for_load_state("load")
-    return _settled_once(page)
-
-
-def _settled_once(page):
+    that did not load."""
     _typeset(page)
     page.evaluate("() => document.fonts.ready.then(() => true)")
     return page.evaluate(
@@ -113,7 +116,7 @@ def _quiet(page, seconds=0.5, timeout=60.0):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_cleanly_with_math_and_images(server, page, path):
-    page.goto(f"{server}/{path}", wait_until="load")
+    _open(page, f"{server}/{path}")
     broken = _settled(page)
     if page.evaluate("() => document.querySelectorAll('.math').length") > 0:
         typeset = page.evaluate("() => document.querySelectorAll('mjx-container').length")
@@ -148,7 +151,7 @@ def test_page_with_everything_it_loads_stays_within_3_mb(server, page, path):
     GitHub Pages does."""
     loaded = {}  # the bytes that crossed the wire (compressed where the server compressed them)
     page.on("requestfinished", lambda r: loaded.__setitem__(r.url, r.sizes()["responseBodySize"]))
-    page.goto(f"{server}/{path}", wait_until="load")
+    _open(page, f"{server}/{path}")
     _settled(page)
     frames = page.evaluate("""() => Array.from(document.querySelectorAll('.dlmath-explorer-controls'))
         .map(panel => { panel.dispatchEvent(new FocusEvent('focusin')); return 1; }).length""")
@@ -167,7 +170,7 @@ def test_page_with_everything_it_loads_stays_within_3_mb(server, page, path):
 def test_axe_finds_no_serious_or_critical_violation(server, page, path):
     from axe_playwright_python.sync_playwright import Axe
 
-    page.goto(f"{server}/{path}", wait_until="load")
+    _open(page, f"{server}/{path}")
     _settled(page)
     scheme = page.evaluate("() => document.documentElement.dataset.theme")
     assert scheme == page.context_scheme, f"asked for {page.context_scheme} mode, the page shows {scheme}"
@@ -224,7 +227,7 @@ def _explorer_moves(page):
 
 @pytest.mark.parametrize("path", CHAPTERS)
 def test_every_explorer_responds_to_its_controls(server, page, path):
-    page.goto(f"{server}/{path}", wait_until="load")
+    _open(page, f"{server}/{path}")
     n = page.locator("figure.dlmath-explorer").count()
     if n == 0:
         pytest.skip(f"{path} has no explorer")
