@@ -15,6 +15,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from pdf import LoopbackServer  # noqa: E402  (tools/pdf.py serves the book to Chromium the same way)
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 CACHE = BUILD / ".jupyter_cache"
@@ -96,18 +98,10 @@ class _Body:
         pass
 
 
-class SiteServer(http.server.ThreadingHTTPServer):
-    """A threaded server whose listen queue takes a browser's burst of parallel requests: with the
-    default queue of 5, a connection refused under load waits for TCP's retransmit (1, 3, 7... s)."""
-
-    request_queue_size = 128
-    daemon_threads = True
-
-
 @contextlib.contextmanager
 def serve(directory: Path):
     """The folder served on 127.0.0.1 (a free port) by :class:`SiteHandler`; yields the base URL."""
-    httpd = SiteServer(("127.0.0.1", 0), functools.partial(SiteHandler, directory=str(directory)))
+    httpd = LoopbackServer(("127.0.0.1", 0), functools.partial(SiteHandler, directory=str(directory)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

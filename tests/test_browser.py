@@ -58,10 +58,6 @@ def page(browser, request):
             r.abort()
 
     page.route("**/*", route)
-    page.pending = {}
-    page.on("request", lambda r: page.pending.__setitem__(r, r.url))
-    page.on("requestfinished", lambda r: page.pending.pop(r, None))
-    page.on("requestfailed", lambda r: page.pending.pop(r, None))
     yield page
     context.close()
 
@@ -97,7 +93,16 @@ def _settled(page):
     )
 
 
-def _quiet(page, seconds=0.5, timeout=60.0):
+def _track(page) -> dict:
+    """The requests of `page` in flight, kept up to date: request -> URL."""
+    pending = {}
+    page.on("request", lambda r: pending.__setitem__(r, r.url))
+    page.on("requestfinished", lambda r: pending.pop(r, None))
+    page.on("requestfailed", lambda r: pending.pop(r, None))
+    return pending
+
+
+def _quiet(page, pending, seconds=0.5, timeout=60.0):
     """Wait until no request has been in flight for `seconds`; on timeout, fail naming the requests
     still pending (which "networkidle" does not say)."""
     import time
@@ -105,13 +110,13 @@ def _quiet(page, seconds=0.5, timeout=60.0):
     deadline, calm_since = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         page.wait_for_timeout(100)  # lets Playwright deliver the request events
-        if page.pending:
+        if pending:
             calm_since = None
         elif calm_since is None:
             calm_since = time.monotonic()
         elif time.monotonic() - calm_since >= seconds:
             return
-    pytest.fail(f"requests still in flight after {timeout:.0f} s: {sorted(page.pending.values())[:5]}")
+    pytest.fail(f"requests still in flight after {timeout:.0f} s: {sorted(pending.values())[:5]}")
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -151,11 +156,13 @@ def test_page_with_everything_it_loads_stays_within_3_mb(server, page, path):
     GitHub Pages does."""
     loaded = {}  # the bytes that crossed the wire (compressed where the server compressed them)
     page.on("requestfinished", lambda r: loaded.__setitem__(r.url, r.sizes()["responseBodySize"]))
+    pending = _track(page)
     _open(page, f"{server}/{path}")
     _settled(page)
-    frames = page.evaluate("""() => Array.from(document.querySelectorAll('.dlmath-explorer-controls'))
-        .map(panel => { panel.dispatchEvent(new FocusEvent('focusin')); return 1; }).length""")
-    _quiet(page)
+    frames = page.evaluate("""() => { const panels = document.querySelectorAll('.dlmath-explorer-controls');
+        panels.forEach(panel => panel.dispatchEvent(new FocusEvent('focusin')));  // as a reader reaching for one
+        return panels.length; }""")
+    _quiet(page, pending)
     if frames:
         wanted = page.evaluate("""() => new Set(Array.from(document.querySelectorAll('script.dlmath-explorer-data'))
             .flatMap(s => JSON.parse(s.textContent).frames.map(f => new URL(f[0], document.baseURI).href))).size""")

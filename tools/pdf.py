@@ -129,13 +129,17 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    request_queue_size = 128  # the default 5 refuses a burst of parallel requests under load
+class LoopbackServer(http.server.ThreadingHTTPServer):
+    """A threaded server whose listen queue takes a browser's burst of parallel requests: with the
+    default queue of 5, a connection refused under load waits for TCP's retransmit (1, 3, 7... s).
+    The browser tests serve the site with it too."""
+
+    request_queue_size = 128
     daemon_threads = True
 
 
 def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    httpd = _Server(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    httpd = LoopbackServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
