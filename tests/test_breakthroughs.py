@@ -13,7 +13,7 @@ from scipy import signal  # noqa: E402
 from scipy.sparse.csgraph import shortest_path  # noqa: E402
 
 from dlmath import breakthroughs as bk  # noqa: E402
-from dlmath.explorers import breakthroughs as explorers  # noqa: E402
+from dlmath.breakthroughs import explorers  # noqa: E402
 
 rng = np.random.default_rng(0)
 

@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from dlmath import calculus  # noqa: E402
-from dlmath.explorers.calculus import (ACTIVATIONS, FUNCTIONS, SURFACES, difference_step_state,  # noqa: E402
+from dlmath.calculus.explorers import (ACTIVATIONS, FUNCTIONS, SURFACES, difference_step_state,  # noqa: E402
                                        gradient_chain_state, gradient_field_state)
 
 rng = np.random.default_rng(0)

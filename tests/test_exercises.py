@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from dlmath.exercises import linear_algebra as ex
+from dlmath.linear_algebra import exercises as ex
 
 
 def test_dense():
@@ -74,7 +74,7 @@ def test_function_exercises_accept_right_answers_and_report_errors():
 
 
 def test_introduction_mlp_params():
-    from dlmath.exercises import introduction as intro
+    from dlmath.introduction import exercises as intro
 
     def right(sizes):
         return sum(m * n + n for m, n in zip(sizes[:-1], sizes[1:]))
@@ -86,7 +86,7 @@ def test_introduction_mlp_params():
 
 
 def test_introduction_gd_step():
-    from dlmath.exercises import introduction as intro
+    from dlmath.introduction import exercises as intro
 
     theta, grad, lr = intro.gd_inputs()
     assert intro.check_gd_step(theta - lr * grad)

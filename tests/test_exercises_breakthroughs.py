@@ -8,7 +8,7 @@ from scipy import signal
 
 from dlmath import breakthroughs as bk
 from dlmath.checks import Feedback
-from dlmath.exercises import breakthroughs as ex
+from dlmath.breakthroughs import exercises as ex
 
 JUNK = [..., None, "an answer", {"a": 1}, np.zeros((2, 2, 2)), float("nan"), lambda *args: 1 / 0]
 CHECKS = [ex.check_conv_size, ex.check_correlate, ex.check_conv_params, ex.check_forward_sample,

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from dlmath import calculus
-from dlmath.exercises import calculus as ex
+from dlmath.calculus import exercises as ex
 
 
 # -- a minimal Value class, the shape of the chapter's engine, to test check_value_exp ---------------

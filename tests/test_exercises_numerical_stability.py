@@ -5,8 +5,8 @@ import math
 import numpy as np
 import torch
 
-from dlmath import numerics
-from dlmath.exercises import numerical_stability as ex
+from dlmath import numerical_stability as numerics
+from dlmath.numerical_stability import exercises as ex
 
 
 def test_spacing():

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from dlmath.exercises import optimisation as ex
+from dlmath.optimisation import exercises as ex
 
 
 def test_gd_step():

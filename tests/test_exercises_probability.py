@@ -6,7 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dlmath.exercises import probability as ex
+from dlmath.probability import exercises as ex
 
 
 def test_screening():

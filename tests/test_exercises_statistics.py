@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.linear_model import Ridge
 from sklearn.preprocessing import StandardScaler
 
-from dlmath.exercises import statistics as ex
+from dlmath.statistics import exercises as ex
 
 
 def test_prf():

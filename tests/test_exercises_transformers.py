@@ -6,7 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dlmath.exercises import transformers as ex
+from dlmath.transformers import exercises as ex
 
 
 def softmax_rows(S, axis=1):
@@ -108,7 +108,7 @@ def test_mha_params():
 
 
 def test_pe_value():
-    from dlmath.attention import sinusoidal_positional_encoding
+    from dlmath.transformers import sinusoidal_positional_encoding
 
     assert ex.check_pe_value(sinusoidal_positional_encoding(4, 8)[3, 5])
     assert ex.check_pe_value(np.cos(0.03))

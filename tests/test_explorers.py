@@ -3,6 +3,7 @@
 import base64
 import importlib
 import io
+import pathlib
 import pkgutil
 
 import matplotlib
@@ -13,12 +14,14 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-import dlmath.explorers  # noqa: E402
-from dlmath.explorers import REGISTRY, Choice, Explorer, Slider, dot_product_state, matrix_transform  # noqa: E402
+import dlmath  # noqa: E402
+from dlmath.explorers import REGISTRY, Choice, Explorer, Slider  # noqa: E402
+from dlmath.linear_algebra.explorers import dot_product_state, matrix_transform  # noqa: E402
 
 PACKAGE_NAMES = set(REGISTRY)  # what `import dlmath.explorers` registers
-for _module in pkgutil.iter_modules(dlmath.explorers.__path__):  # every chapter's module, so none escapes the tests
-    importlib.import_module(f"dlmath.explorers.{_module.name}")
+for _module in pkgutil.iter_modules(dlmath.__path__):  # every chapter's explorers, so none escapes the tests
+    if _module.ispkg and (pathlib.Path(dlmath.__path__[0]) / _module.name / "explorers.py").exists():
+        importlib.import_module(f"dlmath.{_module.name}.explorers")
 NAMES = sorted(REGISTRY)
 
 

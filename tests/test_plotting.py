@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from dlmath import linalg, plotting  # noqa: E402
+from dlmath import linear_algebra as linalg, plotting  # noqa: E402
 from dlmath.plotting import PALETTE, plot_contours, plot_layer_graph, plot_path  # noqa: E402
 
 

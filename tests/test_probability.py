@@ -13,7 +13,7 @@ import torch.nn.functional as F  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from dlmath import probability as prob  # noqa: E402
-from dlmath.explorers.probability import (BETA_PRIORS, COIN_FLIPS, LLN_DISTRIBUTIONS, LOGITS, TOKENS,  # noqa: E402
+from dlmath.probability.explorers import (BETA_PRIORS, COIN_FLIPS, LLN_DISTRIBUTIONS, LOGITS, TOKENS,  # noqa: E402
                                           beta_coin, beta_coin_state, law_of_large_numbers, lln_state,
                                           next_token, next_token_state)
 

@@ -133,7 +133,7 @@ def plot_transformation(
     ax: Axes | None = None,
     show_original: bool = True,
 ) -> dict[str, list]:
-    """Draw a transformed grid as computed by :func:`dlmath.linalg.transform_grid`.
+    """Draw a transformed grid as computed by :func:`dlmath.linear_algebra.transform_grid`.
 
     ``grid`` holds ``"lines"`` (k, m, 2), ``"circle"`` (m, 2), ``"basis"`` (2, 2) and, optionally,
     ``"eigvecs"`` (j, 2). Returns a dict of the artists by role (``"lines"``, ``"circle"``, ``"basis"``,

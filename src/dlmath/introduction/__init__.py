@@ -1,0 +1,1 @@
+"""Chapter 00, a map of the mathematics: its exercises (:mod:`.exercises`)."""
