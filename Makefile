@@ -18,7 +18,7 @@ help:
 	@echo "make lab    open JupyterLab on the book"
 	@echo "make bench  measure chapters, explorers, pages and builds into _build/bench.json"
 	@echo "make pdf    print the whole book to _build/pdf/dlmath.pdf (headless Chromium)"
-	@echo "make selfcheck  regenerate the self-check edition of each chapter into selfcheck/"
+	@echo "make selfcheck  regenerate each chapter's setup cell and its self-check edition in selfcheck/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,8 @@ bench: $(DEV_STAMP)
 clean:
 	rm -rf _build
 
-# The self-check edition of every chapter with exercises (committed; a test keeps it in step).
+# What is generated inside the committed notebooks (tests keep both in step): each chapter's setup cell, which
+# installs the dlmath release of src/dlmath/__init__.py, and the self-check edition of every chapter with exercises.
 selfcheck: $(DEV_STAMP)
-	for nb in $$(grep -l "# BEGIN QUESTION" book/[0-9][0-9]_*.ipynb); do $(BIN)/dlmath selfcheck $$nb selfcheck; done
+	$(BIN)/dlmath setup-cells
+	$(BIN)/dlmath selfcheck all selfcheck

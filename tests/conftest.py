@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dlmath import CHAPTERS
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from pdf import LoopbackServer  # noqa: E402  (tools/pdf.py serves the book to Chromium the same way)
@@ -34,7 +36,8 @@ def toc_files() -> list[str]:
 
 
 def chapter_notebooks() -> list[Path]:
-    return [ROOT / f"{f}.ipynb" for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
+    """The chapter notebooks in reading order, from the chapter table (a test ties it to _toc.yml)."""
+    return [ROOT / ch.notebook for ch in CHAPTERS]
 
 
 @pytest.fixture(scope="session")

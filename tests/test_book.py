@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from html.parser import HTMLParser
 
@@ -13,7 +14,9 @@ import yaml
 from jupyter_cache import get_cache
 
 from conftest import CACHE, ROOT, chapter_notebooks, toc_files
-from dlmath.notebooks import dirty_cells
+import dlmath
+from dlmath import CHAPTERS
+from dlmath.notebooks import dirty_cells, setup_cell, write_setup_cells
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO = CONFIG["repository"]["url"].rstrip("/")
@@ -22,20 +25,17 @@ NOTEBOOKS = chapter_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
 
 
-def test_toc_lists_existing_chapters_in_their_fixed_order():
-    order = ["00_introduction", "01_linear_algebra", "02_calculus", "03_probability", "04_optimisation",
-             "05_statistics", "06_numerical_stability", "07_transformers", "08_breakthroughs"]
+def test_toc_lists_the_chapter_table_in_order_and_every_document_exists():
     stems = [f.split("/")[-1] for f in toc_files() if re.match(r"\d\d_", f.split("/")[-1])]
-    assert stems == [s for s in order if s in stems], "chapters out of order or misnamed"
-    assert stems[:2] == order[:2]
+    assert stems == [ch.stem for ch in CHAPTERS], "_toc.yml and dlmath.CHAPTERS list different chapters"
     for f in toc_files():
         assert (ROOT / f"{f}.ipynb").exists() or (ROOT / f"{f}.md").exists(), f"{f} is in _toc.yml but missing"
     on_disk = {p.stem for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb")}
-    assert on_disk <= set(stems), f"chapters not in _toc.yml: {on_disk - set(stems)}"
+    assert on_disk == set(stems), f"notebooks in book/ but not in dlmath.CHAPTERS: {on_disk - set(stems)}"
 
 
 #: The numbered chapters: the seven pillars (01-07) and, beyond them, 08. Each has a full set of exercises and explorers.
-NUMBERED = [p for p in NOTEBOOKS if re.match(r"0[1-8]_", p.name)]
+NUMBERED = [ROOT / ch.notebook for ch in CHAPTERS if ch.number >= 1]
 
 
 @pytest.mark.parametrize("path", NUMBERED, ids=lambda p: p.stem)
@@ -57,10 +57,11 @@ def test_no_committed_notebook_holds_outputs():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_setup_cell_installs_dlmath_from_this_repository_and_is_hidden(path):
+def test_setup_cell_is_the_generated_one_for_this_release_and_is_hidden(path):
     first = nbformat.read(path, as_version=4).cells[0]
     assert first.cell_type == "code" and "remove-cell" in first.metadata.get("tags", [])
-    assert f'"dlmath @ git+{REPO}@{BRANCH}"' in first.source
+    assert first.source == setup_cell(dlmath.__version__, REPO), \
+        "the setup cell is not the one dlmath generates for this version: run `make selfcheck`"
 
 
 def _run_setup_cell(source, versions, monkeypatch, capsys):
@@ -84,20 +85,36 @@ def _run_setup_cell(source, versions, monkeypatch, capsys):
     return calls, capsys.readouterr().out
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_setup_cell_installs_the_matching_dlmath_only_where_it_is_missing(path, monkeypatch, capsys):
-    """Colab: not installed, so it installs from this repository's branch; a clone or Binder: the version
-    the notebook was written for is there, so nothing happens; an old install: the reader is told how to update."""
-    import dlmath
-
-    source = nbformat.read(path, as_version=4).cells[0].source
-    assert f'BOOK_DLMATH = "{dlmath.__version__}"' in source, "the setup cell names another dlmath version"
-    calls, out = _run_setup_cell(source, [None, dlmath.__version__], monkeypatch, capsys)
-    assert len(calls) == 1 and calls[0][-1] == f"dlmath @ git+{REPO}@{BRANCH}" and out == ""
-    calls, out = _run_setup_cell(source, [dlmath.__version__], monkeypatch, capsys)
+def test_setup_cell_installs_the_release_it_was_written_for_only_where_dlmath_is_missing(monkeypatch, capsys):
+    """Colab: not installed, so it installs this version's release tag (never a moving branch: last month's
+    notebook gets last month's package); a clone or Binder: the version is there, so nothing happens; an older
+    or newer install: the reader is told how to get the one the notebook was written for."""
+    source = setup_cell("0.2.0", REPO)
+    pinned = f"dlmath @ git+{REPO}@v0.2.0"
+    calls, out = _run_setup_cell(source, [None, "0.2.0"], monkeypatch, capsys)
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", pinned]] and out == ""
+    calls, out = _run_setup_cell(source, ["0.2.0"], monkeypatch, capsys)
     assert calls == [] and out == ""
-    calls, out = _run_setup_cell(source, ["0.0.1"], monkeypatch, capsys)
-    assert calls == [] and "written for dlmath" in out and "pip install --upgrade" in out
+    calls, out = _run_setup_cell(source, ["0.1.0"], monkeypatch, capsys)
+    assert calls == [] and "written for dlmath 0.2.0, but 0.1.0 is installed" in out
+    assert f'pip install --upgrade "{pinned}"' in out
+    assert setup_cell("0.3.1", REPO) != source and "@v0.3.1" in setup_cell("0.3.1", REPO)
+
+
+def test_setup_cells_are_written_in_one_place(tmp_path):
+    """`dlmath setup-cells` (make selfcheck) replaces an outdated setup cell and adds a missing one."""
+    old = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('BOOK_DLMATH = "0.0.1"'),
+                                          nbformat.v4.new_markdown_cell("# Title")])
+    bare = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title")])
+    nbformat.write(old, tmp_path / "old.ipynb")
+    nbformat.write(bare, tmp_path / "bare.ipynb")
+    paths = [tmp_path / "old.ipynb", tmp_path / "bare.ipynb"]
+    assert write_setup_cells(paths, "0.2.0", REPO) == paths
+    for path in paths:
+        cells = nbformat.read(path, as_version=4).cells
+        assert cells[0].source == setup_cell("0.2.0", REPO) and cells[0].metadata["tags"] == ["remove-cell"]
+        assert cells[1].source == "# Title" and len(cells) == 2
+    assert write_setup_cells(paths, "0.2.0", REPO) == []
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

@@ -3,6 +3,7 @@
 import nbformat
 import pytest
 
+import dlmath
 from dlmath import cli, notebooks
 
 
@@ -43,4 +44,4 @@ def test_cli_reports_unreadable_files(tmp_path, capsys):
 def test_cli_version(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--version"])
-    assert exit_info.value.code == 0 and "dlmath 0.1.0" in capsys.readouterr().out
+    assert exit_info.value.code == 0 and f"dlmath {dlmath.__version__}\n" == capsys.readouterr().out

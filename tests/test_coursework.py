@@ -19,10 +19,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import dlmath
 from conftest import ROOT
 from dlmath import coursework
 
-CHAPTERS = [p for p in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb")) if "# BEGIN QUESTION" in p.read_text()]
+CHAPTERS = [ROOT / ch.notebook for ch in dlmath.CHAPTERS if "# BEGIN QUESTION" in (ROOT / ch.notebook).read_text()]
 R, M, C = nbformat.v4.new_raw_cell, nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
 
 

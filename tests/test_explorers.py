@@ -5,6 +5,8 @@ import importlib
 import io
 import pathlib
 import pkgutil
+import subprocess
+import sys
 
 import matplotlib
 
@@ -15,18 +17,39 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import dlmath  # noqa: E402
+from dlmath import CHAPTERS  # noqa: E402
 from dlmath.explorers import REGISTRY, Choice, Explorer, Slider  # noqa: E402
 from dlmath.linear_algebra.explorers import dot_product_state, matrix_transform  # noqa: E402
 
-PACKAGE_NAMES = set(REGISTRY)  # what `import dlmath.explorers` registers
-for _module in pkgutil.iter_modules(dlmath.__path__):  # every chapter's explorers, so none escapes the tests
-    if _module.ispkg and (pathlib.Path(dlmath.__path__[0]) / _module.name / "explorers.py").exists():
-        importlib.import_module(f"dlmath.{_module.name}.explorers")
-NAMES = sorted(REGISTRY)
+NAMES = sorted(REGISTRY)  # asking for the list imports every chapter's explorers
 
 
-def test_the_package_imports_every_chapter_module():
-    assert PACKAGE_NAMES == set(NAMES), "add the chapter's explorer module to dlmath/explorers/__init__.py"
+def test_the_registry_lists_every_explorer_of_every_chapter_module():
+    """Every ``Explorer``-building function a chapter's explorers module registers is in the registry, under
+    the name of the explorer it builds, and every chapter package with an explorers module is one of CHAPTERS."""
+    found = set()
+    for module in pkgutil.iter_modules(dlmath.__path__):
+        if module.ispkg and (pathlib.Path(dlmath.__path__[0]) / module.name / "explorers.py").exists():
+            assert module.name in {ch.name for ch in CHAPTERS}, f"dlmath.{module.name} is not in dlmath.CHAPTERS"
+            chapter = importlib.import_module(f"dlmath.{module.name}.explorers")
+            found |= {name for name in getattr(chapter, "__all__", []) if name in REGISTRY}
+            assert set(REGISTRY.chapter(module.name)) <= set(getattr(chapter, "__all__", [])), \
+                f"dlmath.{module.name}.explorers registers explorers it does not export"
+    assert found == set(NAMES)
+    for name in NAMES:
+        assert REGISTRY[name]().name == name, f"the explorer registered as {name} calls itself something else"
+
+
+def test_importing_one_chapters_explorers_imports_no_other_chapter():
+    code = ("import sys, dlmath.probability.explorers; from dlmath.explorers import REGISTRY; "
+            "REGISTRY.chapter('probability'); print(sorted(m for m in sys.modules if m.endswith('.explorers')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['dlmath.explorers', 'dlmath.probability.explorers']"
+
+
+def test_an_unknown_explorer_name_lists_the_known_ones():
+    with pytest.raises(KeyError, match="next_token"):
+        REGISTRY["no_such_explorer"]
 
 
 def test_registry_holds_the_chapter_explorers():
@@ -139,7 +162,7 @@ import json  # noqa: E402
 import math  # noqa: E402
 from html.parser import HTMLParser  # noqa: E402
 
-from dlmath.explorers.base import FRAMES_ENV, MAX_FRAMES, MIN_FRAMES  # noqa: E402
+from dlmath.explorers.static import FRAMES_ENV, MAX_FRAMES, MIN_FRAMES  # noqa: E402
 
 
 class _Page(HTMLParser):

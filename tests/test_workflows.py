@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import pdf as pdftool  # noqa: E402  (tools/pdf.py)
 
 WORKFLOWS = ROOT / ".github" / "workflows"
-NAMES = ["deploy.yml", "weekly.yml"]
+NAMES = ["deploy.yml", "weekly.yml", "release.yml"]
 CPU_INDEX = next(line.split()[1] for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
                  if line.startswith("--extra-index-url"))
 
@@ -162,7 +162,7 @@ def test_weekly_runs_every_chapter_in_the_binder_environment():
 
 # both
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", ["deploy.yml", "weekly.yml"])  # release.yml runs tools/release_tag.sh alone
 def test_every_make_target_a_workflow_calls_exists(name):
     called = {t for run in runs(load(name)) for t in re.findall(r"\bmake ([a-z][\w-]*)", run)}
     assert called and called <= makefile_targets(), f"not in the Makefile: {called - makefile_targets()}"
@@ -199,3 +199,56 @@ def test_binder_check_script_is_strict_bash():
     script = ROOT / "tools" / "binder_check.sh"
     assert "set -euo pipefail" in script.read_text()
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+
+
+# -- release.yml: the tag each chapter's setup cell installs ---------------------------------------------------
+def test_release_runs_the_tag_script_on_every_push_to_main_with_every_tag_fetched():
+    workflow = load("release.yml")
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    assert workflow["permissions"] == {"contents": "write"}
+    checkout = steps(workflow, "tag")[index_of(workflow, "tag", uses("actions/checkout"))]
+    assert checkout["with"]["fetch-depth"] == 0
+    index_of(workflow, "tag", running("bash tools/release_tag.sh"))
+
+
+def _git(cwd, *args):
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
+def _release(repo):
+    return subprocess.run(["bash", str(repo / "tools" / "release_tag.sh")], cwd=repo, capture_output=True, text=True)
+
+
+def test_release_tags_a_new_version_once_and_refuses_a_changed_package_under_an_old_tag(tmp_path):
+    """In a real repository with a bare `origin`: a new version is tagged and pushed; the same package is not
+    tagged again; a package changed under the same version is refused with what to do."""
+    origin, repo = tmp_path / "origin.git", tmp_path / "repo"
+    _git(tmp_path, "init", "-q", "--bare", str(origin))
+    _git(tmp_path, "init", "-q", str(repo))
+    for key, value in (("user.name", "t"), ("user.email", "t@example.org"), ("commit.gpgsign", "false")):
+        _git(repo, "config", key, value)
+    (repo / "src" / "dlmath").mkdir(parents=True)
+    (repo / "tools").mkdir()
+    (repo / "tools" / "release_tag.sh").write_text((ROOT / "tools" / "release_tag.sh").read_text())
+    init = repo / "src" / "dlmath" / "__init__.py"
+    init.write_text('__version__ = "0.2.0"\n')
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "first")
+    _git(repo, "remote", "add", "origin", str(origin))
+
+    done = _release(repo)
+    assert done.returncode == 0 and "tagged v0.2.0" in done.stdout, done.stderr
+    assert _git(origin, "tag").split() == ["v0.2.0"]
+    again = _release(repo)
+    assert again.returncode == 0 and "already tags" in again.stdout
+
+    (repo / "src" / "dlmath" / "new.py").write_text("x = 1\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "a change without a new version")
+    refused = _release(repo)
+    assert refused.returncode == 1 and "bump __version__" in refused.stderr
+
+    init.write_text('__version__ = "0.2.1"\n')
+    _git(repo, "commit", "-qam", "bump")
+    assert _release(repo).returncode == 0
+    assert sorted(_git(origin, "tag").split()) == ["v0.2.0", "v0.2.1"]

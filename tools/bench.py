@@ -50,7 +50,7 @@ print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 def bench_chapter(path: Path) -> dict:
     import os
 
-    from dlmath.explorers.base import FRAMES_ENV
+    from dlmath.explorers.static import FRAMES_ENV
 
     env = {**os.environ, FRAMES_ENV: "all"}
     out = subprocess.run([sys.executable, "-c", _EXECUTE, str(path), str(path.parent)],

@@ -42,7 +42,7 @@ print(f"{time.perf_counter() - start:.1f} {resource.getrusage(resource.RUSAGE_CH
 
 status=0
 summary="| chapter | seconds | kernel peak RSS (MB) |\n|---|---:|---:|\n"
-for nb in book/[0-9][0-9]_*.ipynb; do
+for nb in $("$VENV/bin/python" -c 'from dlmath import CHAPTERS; print(" ".join(c.notebook for c in CHAPTERS))'); do
   if ! out=$("$VENV/bin/python" -c "$run_chapter" "$nb" 2>"$VENV/error.txt" | tail -n 1); then
     echo "FAILED: $nb"; tail -n 20 "$VENV/error.txt"; status=1; continue
   fi

@@ -3,6 +3,7 @@
 ``dlmath assign CHAPTER OUTDIR``              student notebook and autograder for a chapter (otter-grader);
 ``dlmath grade AUTOGRADER SUBMISSION...``     grade submissions; a CSV table on standard output;
 ``dlmath selfcheck CHAPTER OUTDIR``           the self-check edition of a chapter;
+``dlmath setup-cells``                        write each chapter's setup cell (run in the repository);
 ``dlmath strip NOTEBOOK...``                  remove outputs from notebooks before committing them;
 ``dlmath check-clean NOTEBOOK...``            exit 1 if a notebook holds outputs;
 ``dlmath --version``.
@@ -12,9 +13,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import __version__
+from .chapters import CHAPTERS
 from .notebooks import dirty_cells, strip_outputs
+
+CHAPTER_HELP = (f"a chapter, by number ({CHAPTERS[0].number} to {CHAPTERS[-1].number}) or name "
+                f"(e.g. {CHAPTERS[3].name}), or a notebook path")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"dlmath {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("assign", help="write OUTDIR/student and OUTDIR/autograder for a chapter")
-    p.add_argument("chapter", help="a chapter number (0 to 8) or a notebook path")
+    p.add_argument("chapter", help=CHAPTER_HELP)
     p.add_argument("outdir")
     p = sub.add_parser("grade", help="grade submissions; prints CSV (last columns: total, possible)")
     p.add_argument("autograder", help="the OUTDIR/autograder folder written by `dlmath assign`")
@@ -31,8 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1,
                    help="submissions graded at once (default 1; each runs a kernel as large as the chapter)")
     p = sub.add_parser("selfcheck", help="write the self-check edition of a chapter into OUTDIR")
-    p.add_argument("chapter", help="a chapter number (0 to 8) or a notebook path")
+    p.add_argument("chapter", help=CHAPTER_HELP + "; `all`: every chapter with exercises")
     p.add_argument("outdir")
+    p = sub.add_parser("setup-cells", help="make the first cell of every chapter in book/ the setup cell that "
+                       "installs this dlmath release (run in the repository; reads _config.yml)")
     p = sub.add_parser("strip", help="remove outputs and execution counts from notebooks, in place")
     p.add_argument("notebooks", nargs="+")
     p = sub.add_parser("check-clean", help="fail if a notebook holds outputs")
@@ -41,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command in ("assign", "grade", "selfcheck"):
         return _coursework(args)
+    if args.command == "setup-cells":
+        return _setup_cells()
     status = 0
     for path in args.notebooks:
         try:
@@ -57,6 +67,22 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
+def _setup_cells() -> int:
+    import yaml
+
+    from .notebooks import write_setup_cells
+
+    config = Path("_config.yml")
+    if not config.is_file():
+        print("dlmath setup-cells: run it at the root of the book's repository (no _config.yml here)", file=sys.stderr)
+        return 2
+    repository = yaml.safe_load(config.read_text())["repository"]["url"]
+    changed = write_setup_cells([ch.notebook for ch in CHAPTERS], __version__, repository)
+    for path in changed:
+        print(f"{path}: setup cell written for dlmath {__version__}")
+    return 0
+
+
 def _coursework(args: argparse.Namespace) -> int:
     from . import coursework
 
@@ -66,7 +92,8 @@ def _coursework(args: argparse.Namespace) -> int:
             print(f"student notebook and public tests: {result.student}  (hand these out)")
             print(f"solutions, hidden tests, autograder.zip: {result.autograder}  (keep these)")
         elif args.command == "selfcheck":
-            print(f"self-check edition: {coursework.selfcheck(args.chapter, args.outdir)}")
+            for chapter in coursework.chapters_with_exercises() if args.chapter == "all" else [args.chapter]:
+                print(f"self-check edition: {coursework.selfcheck(chapter, args.outdir)}")
         else:
             rows = coursework.grade(args.autograder, args.submissions, timeout=args.timeout, jobs=args.jobs)
             sys.stdout.write(coursework.to_csv(rows))

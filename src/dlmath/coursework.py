@@ -47,7 +47,9 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["find_chapter", "otter_master", "assign", "selfcheck", "grade", "GradeRow", "to_csv", "leaks"]
+from . import chapters
+
+__all__ = ["find_chapter", "chapters_with_exercises", "otter_master", "assign", "selfcheck", "grade", "GradeRow", "to_csv", "leaks"]
 
 ASSIGNMENT_CONFIG = """# ASSIGNMENT CONFIG
 name: {name}
@@ -74,9 +76,10 @@ _SOLUTION_MARK = re.compile(r"#\s*(BEGIN |END )?SOLUTION")
 
 
 def find_chapter(chapter: str | int, root: Path | None = None) -> Path:
-    """Resolve ``chapter``, a chapter number (0 to 8) or a notebook path, to the chapter notebook.
+    """Resolve ``chapter``, a chapter of :data:`dlmath.CHAPTERS` (number or name) or a notebook path, to the
+    chapter notebook.
 
-    Numbers are looked up in ``book/`` of the repository that holds this package (an editable
+    Chapters are looked up in ``book/`` of the repository that holds this package (an editable
     install) or of the current directory.
     """
     path = Path(str(chapter))
@@ -84,16 +87,26 @@ def find_chapter(chapter: str | int, root: Path | None = None) -> Path:
         if not path.is_file():
             raise FileNotFoundError(f"no notebook at {path}")
         return path
-    if not re.fullmatch(r"\d{1,2}", str(chapter)):
-        raise ValueError(f"CHAPTER must be a chapter number (0 to 8) or a path to a .ipynb file, got {chapter!r}")
-    number = int(chapter)
+    try:
+        ch = chapters.chapter(chapter)
+    except ValueError as exc:
+        raise ValueError(f"CHAPTER must be a chapter or a path to a .ipynb file: {exc}") from None
     roots = [root] if root else [Path.cwd(), Path(__file__).resolve().parents[2]]
     for base in roots:
-        found = sorted((base / "book").glob(f"{number:02d}_*.ipynb"))
-        if found:
-            return found[0]
-    raise FileNotFoundError(f"chapter {number} not found in book/ of {', '.join(str(r) for r in roots)}; "
+        if (base / ch.notebook).is_file():
+            return base / ch.notebook
+    raise FileNotFoundError(f"chapter {ch.number} ({ch.notebook}) not found in {', '.join(str(r) for r in roots)}; "
                             "pass the notebook's path instead")
+
+
+def chapters_with_exercises(root: Path | None = None) -> list[Path]:
+    """The notebooks of :data:`dlmath.CHAPTERS` that hold questions, in reading order."""
+    found = []
+    for ch in chapters.CHAPTERS:
+        path = find_chapter(ch.number, root)
+        if "# BEGIN QUESTION" in path.read_text():
+            found.append(path)
+    return found
 
 
 def _myst_roles_to_markdown(text: str) -> str:

@@ -1,6 +1,6 @@
-"""Notebook hygiene: the book's notebooks are committed without outputs.
+"""Notebook hygiene: the book's notebooks are committed without outputs, and open with one setup cell.
 
-Used by the ``dlmath strip`` and ``dlmath check-clean`` commands and by the test suite.
+Used by the ``dlmath strip``, ``dlmath check-clean`` and ``dlmath setup-cells`` commands and by the test suite.
 """
 
 from __future__ import annotations
@@ -9,7 +9,57 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["dirty_cells", "strip_outputs"]
+__all__ = ["dirty_cells", "strip_outputs", "release_tag", "setup_cell", "write_setup_cells"]
+
+SETUP_CELL = '''# Setup: install the book's helper package where it is missing (Colab). Hidden in the book.
+import importlib.metadata
+import subprocess
+import sys
+
+BOOK_DLMATH = "{version}"  # the dlmath release this notebook was written for
+SOURCE = "dlmath @ git+{repository}@{tag}"
+try:
+    installed = importlib.metadata.version("dlmath")
+except importlib.metadata.PackageNotFoundError:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", SOURCE], check=True)
+    installed = importlib.metadata.version("dlmath")
+if installed != BOOK_DLMATH:
+    print(f"This notebook was written for dlmath {{BOOK_DLMATH}}, but {{installed}} is installed: run\\n"
+          f\'  pip install --upgrade "{{SOURCE}}"\\nand restart the kernel.\')'''
+
+
+def release_tag(version: str) -> str:
+    """The git tag of a dlmath release: ``v0.2.0`` (``.github/workflows/release.yml`` creates it)."""
+    return f"v{version}"
+
+
+def setup_cell(version: str, repository: str) -> str:
+    """The first cell of every chapter: where ``dlmath`` is missing (Colab), it installs the release
+    ``version`` from ``repository`` (its tag, :func:`release_tag`), never a moving branch; where another version
+    is installed, it says how to get this one."""
+    return SETUP_CELL.format(version=version, repository=repository.rstrip("/"), tag=release_tag(version))
+
+
+def write_setup_cells(paths: list[str | Path], version: str, repository: str) -> list[Path]:
+    """Make the first cell of each notebook :func:`setup_cell` (a hidden ``remove-cell``); return those changed."""
+    source = setup_cell(version, repository)
+    changed = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        first = nb.cells[0] if nb.cells else None
+        if first is None or first.cell_type != "code" or "BOOK_DLMATH" not in first.source:
+            first = nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]})
+            first["id"] = "dlmath-setup"
+            nb.cells.insert(0, first)
+        elif first.source == source and "remove-cell" in first.metadata.get("tags", []):
+            continue
+        first.source = source
+        first.metadata.setdefault("tags", [])
+        if "remove-cell" not in first.metadata["tags"]:
+            first.metadata["tags"].append("remove-cell")
+        nbformat.write(nb, path)
+        changed.append(Path(path))
+    return changed
 
 
 def dirty_cells(path: str | Path) -> list[int]:

@@ -32,7 +32,7 @@ from typing import Any
 
 from docutils import nodes
 
-from .explorers.base import FRAMES_ENV
+from .explorers.static import FRAMES_ENV
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 STATIC = Path(__file__).with_name("static")

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import reference as bk
 from ..plotting import PALETTE
-from ..explorers.base import Choice, Explorer, Slider, register
+from ..explorers import Choice, Explorer, Slider, register
 
 __all__ = ["KERNELS", "PADDINGS", "convolution_shift", "convolution_shift_state",
            "DIFFUSION_T", "diffusion_process", "diffusion_state", "reverse_chain",

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import reference as calculus
 from ..plotting import PALETTE, plot_contours
-from ..explorers.base import Choice, Explorer, Slider, register
+from ..explorers import Choice, Explorer, Slider, register
 
 __all__ = [
     "SURFACES", "gradient_field", "gradient_field_state",

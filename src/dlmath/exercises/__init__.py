@@ -1,17 +1,5 @@
-"""The exercises of each chapter: their seeded inputs and the checks a reader calls.
+"""Deprecated: each chapter's exercises moved to ``dlmath.<chapter>.exercises`` in dlmath 0.2.
 
-``from dlmath.linear_algebra import exercises as ex`` then ``ex.check_dense(Z)``.
+``from dlmath.exercises import probability as ex`` still works, with a warning, until dlmath 0.3; write
+``from dlmath.probability import exercises as ex``.
 """
-
-from ..breakthroughs import exercises as breakthroughs
-from ..calculus import exercises as calculus
-from ..introduction import exercises as introduction
-from ..linear_algebra import exercises as linear_algebra
-from ..numerical_stability import exercises as numerical_stability
-from ..optimisation import exercises as optimisation
-from ..probability import exercises as probability
-from ..statistics import exercises as statistics
-from ..transformers import exercises as transformers
-
-__all__ = ["breakthroughs", "calculus", "introduction", "linear_algebra", "numerical_stability", "optimisation", "probability",
-           "statistics", "transformers"]

@@ -1,22 +1,29 @@
-"""Interactive explorers: the framework (:mod:`.base`); each chapter's explorers are in its own package.
+"""The explorer framework; each chapter's explorers live in its own package (``dlmath.<chapter>.explorers``).
+
+- :mod:`.controls`: :class:`Slider` and :class:`Choice`;
+- :mod:`.base`: :class:`Explorer`, its pure layer, its in-place drawing and its live ipywidgets panel;
+- :mod:`.static`: its edition for a page without a kernel (a grid of frames computed when the book is built);
+- :mod:`.registry`: :data:`REGISTRY`, every explorer by name, importing a chapter's explorers only when asked.
 
 Use one in a notebook by making it the last expression of a cell::
 
     from dlmath.probability.explorers import next_token
     next_token()
-
-Importing this package imports every chapter's explorers, so that :data:`REGISTRY` lists every explorer.
 """
 
-from .base import REGISTRY, Choice, Explorer, Slider, register
-
-from ..breakthroughs import explorers as _breakthroughs  # noqa: F401,E402  (each chapter's module registers its explorers)
-from ..calculus import explorers as _calculus  # noqa: F401,E402
-from ..linear_algebra import explorers as _linear_algebra  # noqa: F401,E402
-from ..numerical_stability import explorers as _numerical_stability  # noqa: F401,E402
-from ..optimisation import explorers as _optimisation  # noqa: F401,E402
-from ..probability import explorers as _probability  # noqa: F401,E402
-from ..statistics import explorers as _statistics  # noqa: F401,E402
-from ..transformers import explorers as _transformers  # noqa: F401,E402
+from .base import Explorer
+from .controls import Choice, Slider
+from .registry import REGISTRY, register
 
 __all__ = ["REGISTRY", "Choice", "Explorer", "Slider", "register"]
+
+# Before dlmath 0.2 chapter 01's explorers were importable from here.
+_MOVED = {name: "dlmath.linear_algebra.explorers" for name in ("matrix_transform", "dot_product", "dot_product_state")}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        from .._deprecated import moved
+
+        return moved(__name__, _MOVED[name], name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import reference as linalg
 from ..plotting import PALETTE, plot_transformation
-from ..explorers.base import Explorer, Slider, register
+from ..explorers import Explorer, Slider, register
 
 __all__ = ["matrix_transform", "dot_product", "dot_product_state"]
 

@@ -17,7 +17,7 @@ from matplotlib.patches import Rectangle
 
 from . import reference as numerics
 from ..plotting import PALETTE
-from ..explorers.base import Choice, Explorer, Slider, register
+from ..explorers import Choice, Explorer, Slider, register
 
 __all__ = ["deep_stack", "deep_stack_state", "float_storage", "float_storage_state", "FORMAT_COLOURS"]
 

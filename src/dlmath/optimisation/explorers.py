@@ -8,7 +8,7 @@ import numpy as np
 
 from . import reference as optim
 from ..plotting import PALETTE, plot_contours, plot_path
-from ..explorers.base import Choice, Explorer, Slider, register
+from ..explorers import Choice, Explorer, Slider, register
 
 __all__ = ["learning_rate", "learning_rate_state", "optimiser_paths", "optimiser_paths_state", "VALLEYS", "SURFACES"]
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import reference as probability
 from ..plotting import PALETTE
-from ..explorers.base import Choice, Explorer, Slider, register
+from ..explorers import Choice, Explorer, Slider, register
 
 __all__ = ["law_of_large_numbers", "lln_state", "LLN_DISTRIBUTIONS",
            "beta_coin", "beta_coin_state", "BETA_PRIORS", "COIN_FLIPS",

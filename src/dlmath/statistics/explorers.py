@@ -9,7 +9,7 @@ import numpy as np
 
 from . import reference as stats
 from ..plotting import PALETTE
-from ..explorers.base import Choice, Explorer, Slider, register
+from ..explorers import Choice, Explorer, Slider, register
 
 __all__ = ["bias_variance_tradeoff", "bias_variance_state", "pr_threshold", "pr_threshold_state"]
 

@@ -11,7 +11,7 @@ import numpy as np
 from . import reference as attention
 from ..plotting import PALETTE
 from ..probability import entropy, softmax
-from ..explorers.base import Choice, Explorer, Slider, register
+from ..explorers import Choice, Explorer, Slider, register
 
 __all__ = ["attention_sharpness", "sharpness_state", "sharpness_curves", "SCALINGS", "N_KEYS",
            "positional_encoding", "pe_state", "PE_D_MODEL", "PE_POSITIONS",
