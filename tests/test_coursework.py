@@ -100,10 +100,13 @@ def test_find_chapter():
     assert coursework.find_chapter("01").name == "01_linear_algebra.ipynb"
     path = ROOT / "book" / "01_linear_algebra.ipynb"
     assert coursework.find_chapter(str(path)) == path
-    with pytest.raises(FileNotFoundError, match="chapter 9 not found"):
+    assert coursework.find_chapter("linear_algebra") == coursework.find_chapter(1)
+    with pytest.raises(ValueError, match=r"no chapter 9: give a number \(0 to 8\) or a name"):
         coursework.find_chapter(9)
-    with pytest.raises(ValueError, match="chapter number"):
+    with pytest.raises(ValueError, match="no chapter 'linear algebra'.*linear_algebra"):
         coursework.find_chapter("linear algebra")
+    with pytest.raises(FileNotFoundError, match=r"chapter 1 \(book/01_linear_algebra.ipynb\) not found in /nowhere"):
+        coursework.find_chapter(1, root=Path("/nowhere"))
     with pytest.raises(FileNotFoundError, match="no notebook at"):
         coursework.find_chapter("missing.ipynb")
 
@@ -139,7 +142,7 @@ def dlmath(*args, **kwargs):
 
 def test_cli_reports_bad_chapter_without_traceback(tmp_path):
     proc = dlmath("assign", "42", tmp_path)
-    assert proc.returncode == 2 and "chapter 42 not found" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "no chapter '42'" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def _answer_cells(nb):
