@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -19,11 +20,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import dlmath
 from conftest import ROOT
+from dlmath import CHAPTERS as TABLE
 from dlmath import coursework
 
-CHAPTERS = [ROOT / ch.notebook for ch in dlmath.CHAPTERS if "# BEGIN QUESTION" in (ROOT / ch.notebook).read_text()]
+CHAPTERS = [ROOT / ch.notebook for ch in TABLE if "# BEGIN QUESTION" in (ROOT / ch.notebook).read_text()]
 R, M, C = nbformat.v4.new_raw_cell, nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
 
 
@@ -326,3 +327,88 @@ def test_instructors_page_lists_each_chapters_questions_and_points():
         assert row, f"book/instructors.md has no row for {chapter.stem}"
         assert (int(row.group(2)), int(row.group(3))) == (len(names), points), chapter.stem
         assert re.findall(r"`(\w+)`", row.group(4)) == names, chapter.stem
+
+
+# -- a variant per student: `dlmath assign --roster` and `dlmath grade` on a one-question chapter ---------------------
+def screening_chapter():
+    """A chapter with chapter 03's screening exercise, in the book's marking convention."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        C("from dlmath.probability import exercises as ex"),
+        R("# BEGIN QUESTION\nname: prob_screening\npoints: 2\nall_or_nothing: true"),
+        M("```{exercise-start} Screening\n:label: ex-screening\n```\nCompute P(D | +) for `ex.screening_inputs()`."),
+        C("posterior = ...\nex.check_screening(posterior)"),
+        M("```{exercise-end}\n```"),
+        M("```{solution-start} ex-screening\n:class: dropdown\n```\nBayes' rule."),
+        C("i = ex.screening_inputs()\n"
+          "posterior = i['sensitivity'] * i['prevalence'] / (i['sensitivity'] * i['prevalence'] + "
+          "(1 - i['specificity']) * (1 - i['prevalence']))  # SOLUTION\nex.check_screening(posterior)"),
+        M("```{solution-end}\n```"),
+        R("# BEGIN TESTS"),
+        C("ex.SCREENING.test(posterior)"),
+        C("# HIDDEN\nex.SCREENING.test(posterior, hidden=True)"),
+        R("# END TESTS"),
+        R("# END QUESTION"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def test_a_roster_gets_a_notebook_each_and_each_is_graded_on_its_own_inputs(tmp_path):
+    """Three students get three notebooks with different inputs. Graded: each student's honest work (full
+    marks); a student who submits a neighbour's answer (0); a student who edits the seed in the notebook (0, graded
+    on their own inputs); a student who submits a neighbour's notebook under the neighbour's id (the marks, with a
+    note that the name and the recorded id disagree)."""
+    from dlmath.exercise import variant_seed
+    from dlmath.probability import exercises as ex
+
+    nbformat.write(screening_chapter(), tmp_path / "screening.ipynb")
+    (tmp_path / "roster.csv").write_text("id,name\nalice,A\nbob,B\ncarol,C\n")
+    proc = dlmath("assign", tmp_path / "screening.ipynb", tmp_path / "a", "--roster", tmp_path / "roster.csv")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    course = json.loads((tmp_path / "a" / "autograder" / "dlmath.json").read_text())
+    assert course["roster"] == ["alice", "bob", "carol"] and len(course["secret"]) == 64
+    seeds = {s: variant_seed(course["secret"], s) for s in course["roster"]}
+    student = {s: nbformat.read(tmp_path / "a" / "student" / s / "screening.ipynb", as_version=4) for s in seeds}
+    for s, nb in student.items():
+        assert nb.metadata["dlmath"]["student"] == s and f"use_variant({s!r}, seed={seeds[s]}" in nb.cells[2].source
+        assert (tmp_path / "a" / "student" / s / "tests" / "prob_screening.py").exists()
+    inputs = {s: ex.SCREENING.inputs(seed) for s, seed in seeds.items()}
+    assert len({json.dumps(i, sort_keys=True) for i in inputs.values()}) == 3, "three students, three sets of inputs"
+    assert "secret" not in json.dumps([c.source for nb in student.values() for c in nb.cells])
+
+    solved = nbformat.read(tmp_path / "a" / "autograder" / "screening.ipynb", as_version=4)
+    subs = tmp_path / "subs"
+
+    def submit(path, student_id, seed, record=None, extra=None):
+        nb = coursework._with_variant(solved, record or student_id, seed, "full")
+        if extra:
+            nb.cells.append(C(extra))
+        (subs / path).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, subs / path)
+        return subs / path
+
+    alice_answer = ex.SCREENING.expected(seeds["alice"])["posterior"]
+    paths = [submit(f"{s}/screening.ipynb", s, seeds[s]) for s in seeds]
+    paths.append(submit("copied/bob.ipynb", "bob", seeds["bob"], extra=f"posterior = {alice_answer!r}"))
+    paths.append(submit("edited-seed/carol.ipynb", "carol", seeds["alice"]))
+    paths.append(submit("edited-id/carol.ipynb", "carol", seeds["alice"], record="alice"))
+    header, grades = _grade(tmp_path / "a" / "autograder", paths, timeout=120, jobs=2)
+    assert list(grades) == ["alice/screening", "bob/screening", "carol/screening", "copied/bob", "edited-seed/carol",
+                            "edited-id/carol"], "rows are named by their path below the submissions' common folder"
+    scores = {name: row["prob_screening"] for name, row in grades.items()}
+    assert scores == {"alice/screening": "2", "bob/screening": "2", "carol/screening": "2", "copied/bob": "0",
+                      "edited-seed/carol": "0", "edited-id/carol": "2"}
+    assert grades["edited-id/carol"]["note"] == "the notebook records student alice but its name says carol"
+    assert grades["alice/screening"]["note"] == ""
+
+
+def test_a_roster_must_name_each_student_once_with_a_usable_id(tmp_path):
+    (tmp_path / "r.csv").write_text("alice\nbob\nalice\n")
+    with pytest.raises(ValueError, match="more than once"):
+        coursework.read_roster(tmp_path / "r.csv")
+    (tmp_path / "r.csv").write_text("student\n../etc\n")
+    with pytest.raises(ValueError, match="cannot name a folder"):
+        coursework.read_roster(tmp_path / "r.csv")
+    (tmp_path / "r.csv").write_text("id,email\nalice,a@x\nbob,b@x\n")
+    assert coursework.read_roster(tmp_path / "r.csv") == ["alice", "bob"]

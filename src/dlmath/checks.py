@@ -26,19 +26,29 @@ class Feedback:
     message: str
     name: str = "answer"
     answered: bool = True
+    #: False when only the answer's form was checked (a graded copy's ``feedback="format"``): the answer is
+    #: recorded, and ``ok`` says only that it has the asked type and shape.
+    checked: bool = True
 
     def __bool__(self) -> bool:
         return self.ok
 
+    @property
+    def mark(self) -> str:
+        if not self.answered:
+            return "Not answered yet"
+        if not self.checked and self.ok:
+            return "Recorded"
+        return "Correct" if self.ok else "Not yet"
+
     def __str__(self) -> str:
-        mark = "Correct" if self.ok else ("Not answered yet" if not self.answered else "Not yet")
-        return f"{mark} ({self.name}): {self.message}"
+        return f"{self.mark} ({self.name}): {self.message}"
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        colour = "#009E73" if self.ok else ("#666666" if not self.answered else "#D55E00")
-        symbol = "&#10004;" if self.ok else ("&#8230;" if not self.answered else "&#10008;")
+        colour = {"Correct": "#009E73", "Not answered yet": "#666666", "Recorded": "#0072B2"}.get(self.mark, "#D55E00")
+        symbol = {"Correct": "&#10004;", "Not answered yet": "&#8230;", "Recorded": "&#8226;"}.get(self.mark, "&#10008;")
         return (f'<div class="dlmath-feedback" style="border-left:4px solid {colour};padding:2px 8px">'
                 f'<span style="color:{colour}">{symbol}</span> {html.escape(str(self))}</div>')
 

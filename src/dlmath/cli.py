@@ -30,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("assign", help="write OUTDIR/student and OUTDIR/autograder for a chapter")
     p.add_argument("chapter", help=CHAPTER_HELP)
     p.add_argument("outdir")
+    p.add_argument("--roster", metavar="ROSTER.csv",
+                   help="one notebook per student (OUTDIR/student/ID/), each with its own inputs; the CSV's column "
+                        "`id` (or its first column) lists the student ids")
+    p.add_argument("--feedback", choices=["full", "format"], default="full",
+                   help="what the students' checks say: full (named mistakes; formative work, the default) or "
+                        "format (the answer's type and shape only; summative work)")
+    p.add_argument("--seed", type=int, help="without --roster: the inputs of this seed instead of the book's")
     p = sub.add_parser("grade", help="grade submissions; prints CSV (last columns: total, possible)")
     p.add_argument("autograder", help="the OUTDIR/autograder folder written by `dlmath assign`")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
@@ -88,9 +95,11 @@ def _coursework(args: argparse.Namespace) -> int:
 
     try:
         if args.command == "assign":
-            result = coursework.assign(args.chapter, args.outdir)
-            print(f"student notebook and public tests: {result.student}  (hand these out)")
-            print(f"solutions, hidden tests, autograder.zip: {result.autograder}  (keep these)")
+            result = coursework.assign(args.chapter, args.outdir, roster=args.roster, feedback=args.feedback,
+                                       seed=args.seed)
+            what = "a folder per student" if args.roster else "student notebook and public tests"
+            print(f"{what}: {result.student}  (hand these out)")
+            print(f"solutions, hidden tests, autograder.zip, the course secret: {result.autograder}  (keep these)")
         elif args.command == "selfcheck":
             for chapter in coursework.chapters_with_exercises() if args.chapter == "all" else [args.chapter]:
                 print(f"self-check edition: {coursework.selfcheck(chapter, args.outdir)}")

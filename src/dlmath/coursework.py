@@ -36,6 +36,7 @@ import io
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -48,6 +49,7 @@ from pathlib import Path
 import nbformat
 
 from . import chapters
+from .exercise import BOOK_SEED, FEEDBACK_MODES, GRADE_SEED_ENV, VARIANT_CELL_ID, variant_seed
 
 __all__ = ["find_chapter", "chapters_with_exercises", "otter_master", "assign", "selfcheck", "grade", "GradeRow", "to_csv", "leaks"]
 
@@ -224,15 +226,94 @@ def _assign(chapter: str | int, outdir: str | Path, with_otter: bool) -> Assignm
                         outdir / "autograder" / "autograder.zip" if zips else None, source.name)
     problems = leaks(source, result.student)
     if problems:
+        shutil.rmtree(result.student)  # nothing that leaks is left where it could be handed out
         raise RuntimeError("refusing to hand out a student folder that holds solutions or hidden tests:\n"
                            + "\n".join(problems))
     return result
 
 
-def assign(chapter: str | int, outdir: str | Path) -> Assignment:
+def assign(chapter: str | int, outdir: str | Path, roster: str | Path | None = None, feedback: str = "full",
+           seed: int | None = None) -> Assignment:
     """Write ``outdir/student`` (notebook + public tests) and ``outdir/autograder`` (solutions, all tests,
-    ``autograder.zip`` for Gradescope or ``dlmath grade``) for a chapter, with ``otter assign``."""
-    return _assign(chapter, outdir, with_otter=True)
+    ``autograder.zip`` for Gradescope or ``dlmath grade``) for a chapter, with ``otter assign``.
+
+    With a ``roster`` (a CSV file whose column ``id``, or whose first column, lists student ids), each student gets
+    ``outdir/student/<id>/``: a notebook whose exercises draw their inputs from the student's own seed, derived from
+    the id and a course secret that stays in ``outdir/autograder/dlmath.json`` (kept across re-assigns). Without
+    one, the single notebook has the book's inputs, or those of ``seed``. ``feedback`` is the checks' mode in the
+    students' notebooks: ``"full"`` (named mistakes) or ``"format"`` (type and shape only).
+    """
+    if feedback not in FEEDBACK_MODES:
+        raise ValueError(f"feedback must be one of {', '.join(FEEDBACK_MODES)}, got {feedback!r}")
+    students = read_roster(roster) if roster is not None else None
+    outdir = Path(outdir).resolve()
+    config_path = outdir / "autograder" / VARIANTS_FILE
+    old = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    result = _assign(chapter, outdir, with_otter=True)
+    secret = old.get("secret") or secrets.token_hex(32)
+    config = {"assignment": Path(result.notebook).stem, "feedback": feedback, "secret": secret,
+              "roster": students or [], "seed": seed}
+    config_path.write_text(json.dumps(config, indent=1) + "\n")
+    if students is None and seed is None and feedback == "full":
+        return result
+    template_path = result.student / result.notebook
+    template = nbformat.read(template_path, as_version=4)
+    tests = result.student / "tests"
+    if students is None:
+        nbformat.write(_with_variant(template, None, BOOK_SEED if seed is None else seed, feedback), template_path)
+        return result
+    staging = result.student.with_name("student.tmp")
+    if staging.exists():
+        shutil.rmtree(staging)
+    for student in students:
+        folder = staging / student
+        folder.mkdir(parents=True)
+        nbformat.write(_with_variant(template, student, variant_seed(secret, student), feedback),
+                       folder / result.notebook)
+        if tests.is_dir():
+            shutil.copytree(tests, folder / "tests")
+    shutil.rmtree(result.student)
+    staging.rename(result.student)
+    return result
+
+
+#: The file of the autograder folder that holds the course secret, the roster and the feedback mode.
+VARIANTS_FILE = "dlmath.json"
+_STUDENT_ID = re.compile(r"[A-Za-z0-9][\w.@+-]{0,99}")
+
+
+def read_roster(path: str | Path) -> list[str]:
+    """The student ids of a roster CSV: its column ``id`` (or ``student``, ``student_id``), else its first column.
+    Ids must be unique and usable as folder names."""
+    rows = [row for row in csv.reader(io.StringIO(Path(path).read_text())) if any(cell.strip() for cell in row)]
+    if not rows:
+        raise ValueError(f"the roster {path} is empty: give one student id per line")
+    header = [cell.strip().lower() for cell in rows[0]]
+    column = next((header.index(h) for h in ("id", "student_id", "student") if h in header), None)
+    ids = [row[column if column is not None else 0].strip() for row in rows[1 if column is not None else 0:]]
+    bad = [i for i in ids if not _STUDENT_ID.fullmatch(i)]
+    if bad:
+        raise ValueError(f"the roster {path} has ids that cannot name a folder: {bad[:5]} (use letters, digits, . _ - @ +)")
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"the roster {path} lists {repeated[:5]} more than once")
+    return ids
+
+
+def _with_variant(template: nbformat.NotebookNode, student: str | None, seed: int,
+                  feedback: str) -> nbformat.NotebookNode:
+    """The student notebook with the cell that selects the student's inputs, after the cell that imports the
+    chapter's exercises, and the student id in its metadata (what `dlmath grade` reads)."""
+    nb = copy.deepcopy(template)
+    cell = nbformat.v4.new_code_cell(
+        "# Your copy of the exercises: their inputs are yours. Keep this cell as it is.\n"
+        "from dlmath.exercise import use_variant\n\n"
+        f"use_variant({student!r}, seed={seed}, feedback={feedback!r})")
+    cell["id"] = VARIANT_CELL_ID
+    at = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "import exercises as ex" in c.source), 0)
+    nb.cells.insert(at + 1, cell)
+    nb.metadata.setdefault("dlmath", {})["student"] = student
+    return nb
 
 
 def selfcheck(chapter: str | int, outdir: str | Path) -> Path:
@@ -349,22 +430,59 @@ def grade(autograder: str | Path, submissions: list[str | Path], timeout: float 
     points = _question_points(autograder)
     config = autograder / "otter_config.json"
     name = json.loads(config.read_text()).get("assignment_name") if config.exists() else None
+    variants = autograder / VARIANTS_FILE
+    course = json.loads(variants.read_text()) if variants.is_file() else {}
+    paths = [Path(s).resolve() for s in submissions]
+    common = Path(os.path.commonpath([p.parent for p in paths])) if paths else Path.cwd()
 
-    def one(submission: str | Path) -> GradeRow:
-        return _grade_one(Path(submission).resolve(), archive, points, name, timeout)
+    def one(submission: Path) -> GradeRow:
+        row = _grade_one(submission, archive, points, name, timeout, course)
+        row.submission = submission.relative_to(common).as_posix()
+        return row
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads only wait on `otter run` processes
-        return list(pool.map(one, submissions))
+        return list(pool.map(one, paths))
+
+
+def _whose(submission: Path, nb: nbformat.NotebookNode, course: dict) -> tuple[int | None, list[str]]:
+    """The seed a submission is graded on, from the course secret and the id recorded in the notebook (never the
+    seed written in it), and notes on what disagrees: the id that the file or folder name gives, a missing id."""
+    secret, roster = course.get("secret"), course.get("roster") or []
+    if not secret or not roster:
+        seed = course.get("seed")
+        return (None if seed is None else int(seed)), []
+    recorded = (nb.metadata.get("dlmath") or {}).get("student")
+    named = next((part for part in reversed(submission.with_suffix("").parts) if part in roster), None)
+    notes = []
+    if not recorded:
+        if named is None:
+            return None, ["no student id in the notebook or its name: graded on the book's inputs"]
+        recorded = named
+        notes.append(f"no student id in the notebook: graded as {named}, from its name")
+    elif named is not None and named != recorded:
+        notes.append(f"the notebook records student {recorded} but its name says {named}")
+    if recorded not in roster:
+        notes.append(f"student {recorded} is not on the roster")
+    return variant_seed(secret, recorded), notes
 
 
 def _grade_one(submission: Path, archive: Path, points: dict[str, float], name: str | None,
-               timeout: float) -> GradeRow:
+               timeout: float, course: dict | None = None) -> GradeRow:
     row = GradeRow(submission.name, {q: 0.0 for q in points}, sum(points.values()))
     try:
         nb = nbformat.read(submission, as_version=4)
     except Exception as exc:  # not a file, not JSON, not a notebook: the student's problem, reported
         row.note = f"not a readable notebook: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
         return row
+    seed, notes = _whose(submission, nb, course or {})
+    env = {**os.environ, GRADE_SEED_ENV: str(BOOK_SEED if seed is None else seed)}
+    graded = _run_otter(submission, nb, archive, points, name, timeout, env, row)
+    graded.note = "; ".join(notes + ([graded.note] if graded.note else []))
+    return graded
+
+
+def _run_otter(submission: Path, nb: nbformat.NotebookNode, archive: Path, points: dict[str, float],
+               name: str | None, timeout: float, env: dict, row: GradeRow) -> GradeRow:
     with tempfile.TemporaryDirectory(prefix="dlmath-grade-") as tmp:
         work = Path(tmp)
         # otter refuses a notebook without its assignment name (the chapter itself, or one whose
@@ -376,7 +494,7 @@ def _grade_one(submission: Path, archive: Path, points: dict[str, float], name: 
                                       str(work / submission.name)]
         (work / "out").mkdir()
         proc = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, start_new_session=True)
+                                text=True, start_new_session=True, env=env)
         try:
             log, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

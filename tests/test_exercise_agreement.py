@@ -1,0 +1,65 @@
+"""Every exercise on the specification: its notebook check and its graded tests, as `dlmath grade` runs them,
+agree on a corpus of accepted answers (the solution, rounded as asked, equivalent forms) and wrong ones (every
+named mistake), for the book's inputs and for students' variants; each mistake gets its own message; no two named
+mistakes, nor one and the answer, coincide on the inputs a reader sees."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from dlmath import CHAPTERS
+from dlmath.exercise import GRADE_SEED_ENV, Exercise, use_variant, variant_seed
+
+SPECIFIED = [e for ch in CHAPTERS
+             for e in getattr(importlib.import_module(f"{ch.package}.exercises"), "EXERCISES", ())]
+SEEDS = [0, variant_seed("course secret", "alice"), variant_seed("course secret", "bob")]
+
+
+def test_the_chapters_on_the_specification_have_every_exercise_on_it():
+    assert len(SPECIFIED) >= 7
+    names = [e.name for e in SPECIFIED]
+    assert len(names) == len(set(names))
+    assert all(isinstance(e, Exercise) for e in SPECIFIED)
+
+
+def _graded(exercise: Exercise, answers: tuple, seed: int, monkeypatch) -> bool:
+    monkeypatch.setenv(GRADE_SEED_ENV, str(seed))
+    try:
+        exercise.test(*answers)
+        exercise.test(*answers, hidden=True)
+    except AssertionError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=["book", "alice", "bob"])
+@pytest.mark.parametrize("exercise", SPECIFIED, ids=[e.name for e in SPECIFIED])
+def test_check_and_graded_tests_agree_on_the_corpus(exercise, seed, monkeypatch):
+    use_variant("someone", seed=seed)
+    try:
+        corpus = exercise.corpus()
+        messages = []
+        for label, answers, accepted in corpus:
+            fb = exercise.check(*answers)
+            assert bool(fb) == accepted, f"{label}: the check says {fb}"
+            assert _graded(exercise, answers, seed, monkeypatch) == accepted, f"{label}: the grade disagrees with {fb}"
+            if not accepted:
+                messages.append(fb.message)
+        assert len(messages) == len(set(messages)) == len(exercise.mistakes), "two mistakes share a message"
+    finally:
+        use_variant()
+
+
+@pytest.mark.parametrize("exercise", [e for e in SPECIFIED if e.function is None], ids=lambda e: e.name)
+def test_no_named_mistake_coincides_with_another_or_the_answer(exercise):
+    for seed in [0, *range(1, 30)]:
+        assert exercise.coincidences(exercise.inputs(seed)) == [], f"seed {seed}"
+
+
+@pytest.mark.parametrize("exercise", [e for e in SPECIFIED if e.function is not None], ids=lambda e: e.name)
+def test_a_function_exercise_covers_each_family_in_the_check_and_again_in_the_hidden_cases(exercise):
+    public, hidden = exercise.cases(0), exercise.cases(0, hidden=True)
+    assert {f for f, _ in public} == {f for f, _ in hidden} == set(exercise.function.families)
+    assert [repr(a) for _, a in public] != [repr(a) for _, a in hidden]
