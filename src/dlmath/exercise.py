@@ -32,7 +32,8 @@ import numpy as np
 
 from .checks import Feedback, _as_number, _short
 
-__all__ = ["Precision", "Number", "Array", "Choice", "Function", "Text", "Mistake", "Exercise", "Calls",
+__all__ = ["Precision", "Number", "Array", "Choice", "Function", "Text", "Tuple", "Labels", "Mistake", "Exercise",
+           "Calls",
            "Variant", "use_variant", "current_variant", "variant_seed", "BOOK_SEED", "FEEDBACK_MODES",
            "GRADE_SEED_ENV", "VARIANT_CELL_ID"]
 
@@ -191,6 +192,77 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Tuple:
+    """Several answers returned together, as a tuple or list: a function's ``(w, b)``."""
+
+    name: str
+    parts: tuple[Number | Array, ...]
+
+    def parse(self, answer: Any) -> tuple[Any, str | None]:
+        if not isinstance(answer, (tuple, list)) or len(answer) != len(self.parts):
+            names = ", ".join(p.name for p in self.parts)
+            return None, f"{self.name} must be a pair ({names})." if len(self.parts) == 2 else \
+                f"{self.name} must be the {len(self.parts)} values ({names})."
+        parsed = []
+        for part, value in zip(self.parts, answer):
+            if value is Ellipsis:
+                return None, f"{part.name} is still `...`."
+            got, problem = part.parse(value)
+            if problem:
+                return None, problem
+            parsed.append(got)
+        return tuple(parsed), None
+
+    def same(self, value: Any, expected: Any) -> bool:
+        return all(p.same(v, e) for p, v, e in zip(self.parts, value, expected))
+
+    @property
+    def precision(self) -> Precision:
+        return self.parts[0].precision
+
+    def describe(self) -> str:
+        return f"{self.name}: ({', '.join(p.name for p in self.parts)})"
+
+
+@dataclass(frozen=True)
+class Labels:
+    """A label for each of several keys, as a dict (``{"A": "bias", ...}``). ``synonyms`` maps each accepted
+    spelling to its label; ``explain(key, label, **inputs)`` says why a wrong label is wrong."""
+
+    name: str
+    keys: tuple[str, ...]
+    synonyms: Mapping[str, str]
+    explain: Callable[..., str] | None = None
+
+    def parse(self, answer: Any) -> tuple[Any, str | None]:
+        labels = sorted(set(self.synonyms.values()))
+        if not isinstance(answer, dict):
+            return None, (f"{self.name} must be a dict such as {{{self.keys[0]!r}: {labels[0]!r}, ...}}, got a "
+                          f"{type(answer).__name__}.")
+        missing = [k for k in self.keys if k not in answer]
+        if missing:
+            return None, f"give a label for every key; missing: {missing}."
+        out = {}
+        for key in self.keys:
+            label = self.synonyms.get(str(answer[key]).strip().lower())
+            if label is None:
+                return None, f"{key}: answer one of {labels}, got {answer[key]!r}."
+            out[key] = label
+        return out, None
+
+    def same(self, value: Any, expected: Any) -> bool:
+        return dict(value) == dict(expected)
+
+    def miss(self, value: dict, expected: dict, inputs: dict) -> str:
+        key = next(k for k in self.keys if value[k] != expected[k])
+        why = self.explain(key, expected[key], **inputs) if self.explain else f"{key} is {expected[key]}."
+        return f"{key} is not {value[key]!r}. {why}"
+
+    def describe(self) -> str:
+        return f"{self.name}: a dict giving each of {list(self.keys)} a label"
+
+
+@dataclass(frozen=True)
 class Function:
     """A function the reader writes. ``families`` maps a family name (ordinary inputs, extreme logits, ...) to a
     function drawing the arguments of one case from a random generator; ``returns`` is the :class:`Number` or
@@ -198,7 +270,7 @@ class Function:
 
     name: str
     families: Mapping[str, Callable[[np.random.Generator], tuple]]
-    returns: Number | Array
+    returns: Number | Array | Tuple
     per_family: int = 2
 
     def parse(self, answer: Any) -> tuple[Any, str | None]:
@@ -218,7 +290,7 @@ class Function:
         return f"{self.name}: a function"
 
 
-Answer = Number | Array | Choice | Text | Function
+Answer = Number | Array | Choice | Text | Function | Tuple | Labels
 
 
 @dataclass(frozen=True)
@@ -309,6 +381,12 @@ class Exercise:
     book: dict | None = None
     mistakes: Sequence[Mistake] = ()
     title: str = ""
+    #: Answers that count as the same when this maps them to the same thing (``t`` -> the examples ``s >= t``
+    #: flags): ``{name: key(value, **inputs)}``.
+    equivalent: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    #: Diagnoses for wrong answers that no single named value captures: ``hint(values, **inputs) -> str | None``,
+    #: tried after the named mistakes. They change the message only, never what is accepted.
+    hints: Sequence[Callable[..., str | None]] = ()
     _names: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -344,7 +422,8 @@ class Exercise:
         found = []
         for i, (a, va) in enumerate(rows):
             for b, vb in rows[i + 1:]:
-                if all(self._by_name(n).same(_parse(self._by_name(n), va[n]), vb[n]) for n in self._names):
+                if all(self._same(self._by_name(n), _parse(self._by_name(n), va[n]), vb[n], inputs)
+                       for n in self._names):
                     found.append((a, b))
         return found
 
@@ -402,9 +481,9 @@ class Exercise:
         if self.function is not None:
             return self._judge_function(values[self.function.name], inputs, seed, hidden, hidden_seed)
         expected = self.solve(**inputs)
-        wrong = [a for a in self.answers if not a.same(values[a.name], expected[a.name])]
+        wrong = [a for a in self.answers if not self._same(a, values[a.name], expected[a.name], inputs)]
         if not wrong:
-            shown = ", ".join(f"{a.name} = {_show(values[a.name])}" for a in self.answers if not isinstance(a, Text))
+            shown = ", ".join(f"{a.name} = {_brief(values[a.name])}" for a in self.answers if not isinstance(a, Text))
             return Feedback(True, f"{shown} {'is' if len(self.answers) == 1 else 'are'} right.", label)
         for answer in wrong:
             if isinstance(answer, Number) and (coarse := _rounded_too_coarsely(answer, values[answer.name],
@@ -412,13 +491,24 @@ class Exercise:
                 return Feedback(False, coarse, label)
         for mistake in self.mistakes:
             produced = mistake.produces(**inputs)
-            if produced and all(self._by_name(k).same(values[k], v) for k, v in produced.items()) and \
-                    any(k in {a.name for a in wrong} for k in produced):
+            if produced and all(self._same(self._by_name(k), values[k], v, inputs) for k, v in produced.items()) \
+                    and any(k in {a.name for a in wrong} for k in produced):
                 return Feedback(False, mistake.message.format(**_formattable(inputs)), label)
+        for hint in self.hints:
+            if message := hint(values, **inputs):
+                return Feedback(False, message, label)
         first = wrong[0]
         if isinstance(first, Choice):
             return Feedback(False, first.explanations[values[first.name]], label)
+        if isinstance(first, Labels):
+            return Feedback(False, first.miss(values[first.name], expected[first.name], inputs), label)
         return Feedback(False, _miss(first, values[first.name], expected[first.name]), label)
+
+    def _same(self, answer: Answer, value: Any, expected: Any, inputs: dict) -> bool:
+        key = self.equivalent.get(answer.name)
+        if key is not None:
+            return key(value, **inputs) == key(expected, **inputs)
+        return answer.same(value, expected)
 
     def _judge_function(self, calls: Any, inputs: dict, seed: int | None, hidden: Calls | None,
                         hidden_seed: int | None) -> Feedback:
@@ -431,7 +521,7 @@ class Exercise:
             if len(got.outputs) != len(case_list):
                 return Feedback(False, f"expected outputs on {len(case_list)} cases, got {len(got.outputs)}.", label)
             for i, ((family, args), output) in enumerate(zip(case_list, got.outputs), start=1):
-                if output is Ellipsis:
+                if output is Ellipsis or (isinstance(output, (tuple, list)) and any(o is Ellipsis for o in output)):
                     return Feedback(False, f"your function {fn.name} still returns `...`: replace it with your "
                                            "code, then run the cell again.", label, answered=False)
                 want = self.solve(*args, **inputs)[fn.name]
@@ -443,9 +533,9 @@ class Exercise:
                 if output is None:
                     return Feedback(False, f"your function {fn.name} returns None: did you forget the `return`?",
                                     label)
-                for mistake in self.mistakes:
+                for mistake in self.mistakes:  # the first case the function gets wrong: which mistake gives that?
                     wrong_fn = mistake.produces
-                    if _agrees(fn, got, case_list, lambda *a: wrong_fn(*a, **inputs)):
+                    if _agrees(fn, output, args, lambda *a: wrong_fn(*a, **inputs)):
                         return Feedback(False, mistake.message.format(**_formattable(inputs)), label)
                 parsed, problem = fn.returns.parse(output)
                 where = f"on a case of the family '{family}' ({shown})"
@@ -491,8 +581,7 @@ class Exercise:
         if self.function is not None:
             reference = self.reference(seed)
             out.append(("solution", (reference,), True))
-            out.append(("solution as float32 lists",
-                        (lambda *a: np.asarray(reference(*a), dtype=np.float32).tolist(),), True))
+            out.append(("solution as float32 lists", (lambda *a: _float32_lists(reference(*a)),), True))
             for mistake in self.mistakes:
                 out.append((mistake.message, (lambda *a, _m=mistake: _m.produces(*a, **inputs),), False))
             return out
@@ -542,27 +631,33 @@ def _equivalent_forms(answer: Answer, value: Any) -> list[tuple[str, Any]]:
     return [("as given", value)]
 
 
-def _agrees(fn: Function, got: Calls, cases: list[tuple[str, tuple]], wrong: Callable) -> bool:
-    """Does the reader's function behave like ``wrong`` on every case (NaN matching NaN)?"""
-    for (family, args), output in zip(cases, got.outputs):
-        if isinstance(output, _Raised):
-            return False
-        try:
+def _float32_lists(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_float32_lists(v) for v in value)
+    return np.asarray(value, dtype=np.float32).tolist()
+
+
+def _agrees(fn: Function, output: Any, args: tuple, wrong: Callable) -> bool:
+    """Does the reader's ``output`` on ``args`` equal what the mistaken function ``wrong`` gives (NaN matching NaN)?"""
+    if isinstance(output, _Raised):
+        return False
+    try:
+        with np.errstate(all="ignore"):
             want = wrong(*_copy_args(args))
-        except Exception:
-            return False
-        parsed, problem = fn.returns.parse(output)
-        if problem:
-            return False
-        a, b = np.asarray(parsed, dtype=float), np.asarray(want, dtype=float)
-        if a.shape != b.shape:
-            return False
-        finite = np.isfinite(b)
-        if not np.array_equal(np.isfinite(a), finite):
-            return False
-        if not all(fn.returns.precision.accepts(float(x), float(y)) for x, y in zip(a[finite], b[finite])):
-            return False
-    return True
+    except Exception:
+        return False
+    parsed, problem = fn.returns.parse(output)
+    if problem:
+        return False
+    if isinstance(fn.returns, Tuple):
+        return fn.returns.same(parsed, want)
+    a, b = np.asarray(parsed, dtype=float), np.asarray(want, dtype=float)
+    if a.shape != b.shape:
+        return False
+    finite = np.isfinite(b)
+    if not np.array_equal(np.isfinite(a), finite):
+        return False
+    return all(fn.returns.precision.accepts(float(x), float(y)) for x, y in zip(a[finite], b[finite]))
 
 
 def _rounded_too_coarsely(answer: Number, value: float, expected: float) -> str | None:
@@ -578,8 +673,12 @@ def _rounded_too_coarsely(answer: Number, value: float, expected: float) -> str 
     return None
 
 
-def _miss(answer: Number | Array, value: Any, expected: Any) -> str:
+def _miss(answer: Number | Array | Tuple, value: Any, expected: Any) -> str:
     """What is wrong with a value that no named mistake explains: close, or too large or small, or which entry."""
+    if isinstance(answer, Tuple):
+        part, v, e = next((p, v, e) for p, v, e in zip(answer.parts, value, expected) if not p.same(v, e))
+        right = [p.name for p, v2, e2 in zip(answer.parts, value, expected) if p.same(v2, e2)]
+        return (f"{', '.join(right)} {'is' if len(right) == 1 else 'are'} right, but " if right else "") + _miss(part, v, e)
     precision = answer.precision
     if isinstance(answer, Number):
         expected = float(expected)
@@ -611,6 +710,12 @@ def _show(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=4, suppress_small=True)
     return str(value)
+
+
+def _brief(value: Any) -> str:
+    if isinstance(value, np.ndarray) and value.size > 6:
+        return f"(an array of shape {value.shape})"
+    return _show(value)
 
 
 def _formattable(inputs: dict) -> dict:

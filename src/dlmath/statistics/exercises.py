@@ -1,70 +1,78 @@
-"""Exercises of chapter 05 (statistics): their inputs and their checks.
+"""Exercises of chapter 05 (statistics), each one specification (:class:`dlmath.exercise.Exercise`).
 
-Each ``*_inputs()`` returns the exercise's data (seeded, the same on every machine); each ``check_*``
-takes the reader's answer and returns a :class:`dlmath.checks.Feedback`, naming the known mistakes.
+The notebook reads each exercise's inputs with ``*_inputs()`` (the book's own, or a student's variant) and
+checks an answer with ``check_*``; the graded tests (``EXERCISE.test``) apply the same rule.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
+from ..exercise import Array, Exercise, Function, Labels, Mistake, Number, Precision, Tuple
 from . import reference as stats
-from ..checks import Feedback, _as_number, _unanswered, check_array, check_scalar
 
 __all__ = [
-    "prf_inputs", "check_prf",
-    "leak_inputs", "N_TRAIN_ROWS", "check_leak",
-    "check_ridge",
-    "DROPOUT_P", "ACTIVATION", "check_dropout_value",
-    "DIAGNOSIS_TABLE", "NOISE_LEVEL", "check_diagnosis",
-    "threshold_inputs", "RECALL_TARGET", "check_threshold",
-    "check_expected_error",
+    "EXERCISES",
+    "PRF", "prf_inputs", "check_prf",
+    "LEAK", "leak_inputs", "N_TRAIN_ROWS", "check_leak",
+    "RIDGE", "check_ridge",
+    "DROPOUT", "dropout_inputs", "check_dropout_value",
+    "DIAGNOSE", "diagnosis_inputs", "check_diagnosis",
+    "THRESHOLD", "threshold_inputs", "check_threshold",
+    "MEAN_ERROR", "check_expected_error",
 ]
 
 
-def _close(a: float | None, b: float, tol: float = 1e-6) -> bool:
-    return a is not None and math.isclose(a, b, rel_tol=tol, abs_tol=1e-9)
-
-
 # 1. Precision, recall and F1 from a confusion matrix ------------------------------------------------
+def _prf(C: np.ndarray) -> dict:
+    (tn, fp), (fn, tp) = C
+    P, R = tp / (tp + fp), tp / (tp + fn)
+    return {"precision": float(P), "recall": float(R), "f1": float(2 * P * R / (P + R))}
+
+
+def _prf_draw(rng: np.random.Generator) -> dict:
+    return {"C": np.array([[rng.integers(700, 950), rng.integers(10, 90)],
+                           [rng.integers(5, 60), rng.integers(20, 110)]])}
+
+
+def _c00_as_tp(C: np.ndarray) -> dict:
+    (tn, fp), (fn, tp) = C
+    return {"precision": float(tn / (tn + fn)), "recall": float(tn / (tn + fp))}
+
+
+PRF = Exercise(
+    name="stat_prf", points=2, title="Precision, recall and F1 from a confusion matrix",
+    answers=(Number("precision", Precision(decimals=3), within=(0, 1)),
+             Number("recall", Precision(decimals=3), within=(0, 1)),
+             Number("f1", Precision(decimals=3), within=(0, 1))),
+    book={"C": np.array([[880, 40], [30, 50]])},
+    draw=_prf_draw,
+    solve=_prf,
+    mistakes=(
+        Mistake("you swapped precision and recall: precision divides TP by the predicted positives (column 1: "
+                "TP + FP), recall by the actual positives (row 1: TP + FN).",
+                lambda C: {"precision": _prf(C)["recall"], "recall": _prf(C)["precision"]}),
+        Mistake("you read C[0, 0] as the true positives. In scikit-learn's layout row 0 and column 0 are the negative "
+                "class: C = [[TN, FP], [FN, TP]], so TP = C[1, 1].", _c00_as_tp),
+        Mistake("precision is the accuracy (TP + TN) / N, not TP / (TP + FP).",
+                lambda C: {"precision": float((C[0, 0] + C[1, 1]) / C.sum())}),
+        Mistake("f1 is the arithmetic mean of precision and recall; F1 is their harmonic mean, 2PR / (P + R), which "
+                "is pulled towards the smaller of the two.",
+                lambda C: {"f1": (_prf(C)["precision"] + _prf(C)["recall"]) / 2}),
+    ),
+)
+
+
 def prf_inputs() -> np.ndarray:
     """The confusion matrix of a screening test in scikit-learn's layout ``[[TN, FP], [FN, TP]]``."""
-    return np.array([[880, 40], [30, 50]])
+    return PRF.inputs()["C"]
 
 
-def check_prf(precision: Any, recall: Any, f1: Any) -> Feedback:
-    """Check precision TP/(TP+FP), recall TP/(TP+FN) and F1 = 2PR/(P+R) for :func:`prf_inputs`."""
-    for value, name in ((precision, "precision"), (recall, "recall"), (f1, "f1")):
-        if (fb := _unanswered(value, name)) is not None:
-            return Feedback(False, fb.message, "precision, recall, f1", answered=False)
-    (tn, fp), (fn, tp) = prf_inputs()
-    P, R = tp / (tp + fp), tp / (tp + fn)
-    F = 2 * P * R / (P + R)
-    p, r, f = (_as_number(v) for v in (precision, recall, f1))
-    name = "precision, recall, f1"
-    if None in (p, r, f):
-        return Feedback(False, "each of precision, recall and f1 must be a single number.", name)
-    if _close(p, P) and _close(r, R) and _close(f, F):
-        return Feedback(True, f"precision {P:.4f}, recall {R:.4f}, F1 {F:.4f}.", name)
-    if _close(p, R) and _close(r, P):
-        return Feedback(False, "you swapped precision and recall: precision divides TP by the predicted positives "
-                               "(column 1: TP + FP), recall by the actual positives (row 1: TP + FN).", name)
-    if _close(p, tn / (tn + fn)) or _close(p, tn / (tn + fp)) or _close(r, tn / (tn + fp)):
-        return Feedback(False, "you read C[0, 0] as the true positives. In scikit-learn's layout row 0 and column 0 "
-                               "are the negative class: C = [[TN, FP], [FN, TP]], so TP = C[1, 1].", name)
-    if _close(p, (tp + tn) / (tp + tn + fp + fn)):
-        return Feedback(False, "that is the accuracy (TP + TN) / N, not the precision TP / (TP + FP).", name)
-    wrong = [n for n, got, want in (("precision", p, P), ("recall", r, R)) if not _close(got, want)]
-    if wrong:
-        return Feedback(False, f"{' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right: with "
-                               f"TP = C[1, 1], precision = TP / (TP + FP) and recall = TP / (TP + FN).", name)
-    if _close(f, (p + r) / 2):
-        return Feedback(False, f"{f:.4f} is the arithmetic mean of precision and recall; F1 is their harmonic mean, "
-                               "2PR / (P + R), which is pulled towards the smaller of the two.", name)
-    return Feedback(False, f"precision and recall are right, but F1 = {f:.6g} is not 2PR / (P + R).", name)
+def check_prf(precision, recall, f1):
+    """Check precision TP/(TP+FP), recall TP/(TP+FN) and F1 = 2PR/(P+R) for :func:`prf_inputs`, to 3 decimals."""
+    return PRF.check(precision, recall, f1)
 
 
 # 2. Debug a leaky standardisation ----------------------------------------------------------------------
@@ -72,176 +80,190 @@ def check_prf(precision: Any, recall: Any, f1: Any) -> Feedback:
 N_TRAIN_ROWS = 80
 
 
+def _leak_draw(rng: np.random.Generator, scales=None, means=None, rise=None) -> dict:
+    scales = rng.uniform(0.5, 2.0, size=3).round(1) if scales is None else scales
+    means = rng.uniform(-5, 5, size=3).round(1) if means is None else means
+    rise = rng.uniform(2.0, 4.0) if rise is None else rise
+    drift = np.linspace(0.0, rise, 100)[:, None]
+    return {"X": (rng.normal(size=(100, 3)) * scales + means + drift).round(3)}
+
+
+def _split(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return X[:N_TRAIN_ROWS], X[N_TRAIN_ROWS:]
+
+
+LEAK = Exercise(
+    name="stat_leak", points=2, title="Find and fix a leak",
+    answers=(Array("X_test_scaled", shape=(20, 3)),),
+    book=_leak_draw(np.random.default_rng(5), np.array([1.0, 2.0, 0.5]), np.array([5.0, -1.0, 2.0]), 3.0),
+    draw=_leak_draw,
+    solve=lambda X: {"X_test_scaled": (_split(X)[1] - _split(X)[0].mean(axis=0)) / _split(X)[0].std(axis=0)},
+    mistakes=(
+        Mistake("this is the leaky version: the mean and standard deviation still come from all 100 rows, test rows "
+                "included. Compute them from the 80 training rows only.",
+                lambda X: {"X_test_scaled": (_split(X)[1] - X.mean(axis=0)) / X.std(axis=0)}),
+        Mistake("you standardised the test rows with their own statistics: a model in use sees one example at a time "
+                "and has no test statistics. Use the training rows' mean and standard deviation.",
+                lambda X: {"X_test_scaled": (_split(X)[1] - _split(X)[1].mean(axis=0)) / _split(X)[1].std(axis=0)}),
+        Mistake("nearly: you used the sample standard deviation (ddof=1); StandardScaler, and this exercise, divide by "
+                "n (np.std's default, ddof=0).",
+                lambda X: {"X_test_scaled": (_split(X)[1] - _split(X)[0].mean(axis=0)) / _split(X)[0].std(axis=0, ddof=1)}),
+    ),
+)
+
+
 def leak_inputs() -> np.ndarray:
     """100 rows of 3 features recorded over time (the later rows drift upwards): 80 for training, 20 for testing."""
-    rng = np.random.default_rng(5)
-    drift = np.linspace(0.0, 3.0, 100)[:, None]
-    return (rng.normal(size=(100, 3)) * [1.0, 2.0, 0.5] + [5.0, -1.0, 2.0] + drift).round(3)
+    return LEAK.inputs()["X"]
 
 
-def check_leak(X_test_scaled: Any) -> Feedback:
+def check_leak(X_test_scaled):
     """Check that the test rows are standardised with the mean and standard deviation of the training rows only."""
-    X = leak_inputs()
-    train, test = X[:N_TRAIN_ROWS], X[N_TRAIN_ROWS:]
-    expected = (test - train.mean(axis=0)) / train.std(axis=0)
-    return check_array(X_test_scaled, expected, name="X_test_scaled", mistakes={
-        "this is the leaky version: the mean and standard deviation still come from all 100 rows, test rows included. "
-        "Compute them from the 80 training rows only.": (test - X.mean(axis=0)) / X.std(axis=0),
-        "you standardised the test rows with their own statistics: a model in use sees one example at a time and "
-        "has no test statistics. Use the training rows' mean and standard deviation.": (test - test.mean(axis=0)) / test.std(axis=0),
-        "nearly: you used the sample standard deviation (ddof=1); StandardScaler, and this exercise, divide by n "
-        "(np.std's default, ddof=0).": (test - train.mean(axis=0)) / train.std(axis=0, ddof=1),
-        "these are the training rows; the exercise asks for the 20 test rows, X[80:].": (train - train.mean(axis=0)) / train.std(axis=0),
-    })
+    return LEAK.check(X_test_scaled)
 
 
 # 3. Write ridge regression with an unpenalised intercept -------------------------------------------
-def _ridge_cases() -> list[tuple[np.ndarray, np.ndarray, float]]:
-    rng = np.random.default_rng(7)
-    cases = []
-    for n, d, lam in ((12, 3, 1.0), (30, 5, 10.0), (8, 2, 0.5)):
-        X = rng.normal(size=(n, d)) + 2.0                      # features far from zero: the intercept matters
-        y = X @ rng.normal(size=d) + 3.0 + 0.3 * rng.normal(size=n)
-        cases.append((X, y, lam))
-    return cases
+def _ridge_case(n: int, d: int, shift: float):
+    def draw(rng: np.random.Generator) -> tuple:
+        X = rng.normal(size=(n, d)) + shift                     # features far from zero: the intercept matters
+        y = X @ rng.normal(size=d) + rng.uniform(-5, 5) + 0.3 * rng.normal(size=n)
+        return X, y, float(rng.choice([0.5, 1.0, 2.0, 10.0]))
+    return draw
 
 
-def _penalised_intercept(X: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndarray, float]:
+def _penalised_intercept(X, y, lam) -> tuple[np.ndarray, float]:
     A = np.c_[np.ones(len(X)), X]
     theta = np.linalg.solve(A.T @ A + lam * np.eye(A.shape[1]), A.T @ y)
     return theta[1:], float(theta[0])
 
 
-def check_ridge(ridge_fn: Any) -> Feedback:
-    """Check ``ridge_fn(X, y, lam) -> (w, b)`` against the closed form with an unpenalised intercept."""
-    name = "ridge"
-    if (fb := _unanswered(ridge_fn, name)) is not None:
-        return fb
-    if not callable(ridge_fn):
-        return Feedback(False, f"expected a function, got a {type(ridge_fn).__name__}.", name)
-    cases = _ridge_cases()
-    for i, (X, y, lam) in enumerate(cases, start=1):
-        where = f"on test case {i} of {len(cases)} (X of shape {X.shape}, lam = {lam})"
-        try:
-            got = ridge_fn(X.copy(), y.copy(), lam)
-        except Exception as exc:  # the reader's code: report, never raise
-            return Feedback(False, f"{where}, your function raised {type(exc).__name__}: {exc}", name)
-        if got is Ellipsis or (isinstance(got, (tuple, list)) and any(g is Ellipsis for g in got)):
-            return Feedback(False, "your function still returns `...`: replace it with your code, then run the cell "
-                                   "again.", name, answered=False)
-        if got is None:
-            return Feedback(False, "your function returns None: did you forget the `return`?", name)
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            return Feedback(False, f"{where}: return a pair (w, b), the weights and the intercept.", name)
-        w_got, b_got = got
-        w_arr = np.asarray(w_got, dtype=float) if not isinstance(w_got, str) else None
-        b_num = _as_number(b_got)
-        if w_arr is None or w_arr.shape != (X.shape[1],):
-            shape = None if w_arr is None else w_arr.shape
-            return Feedback(False, f"{where}: w must have shape ({X.shape[1]},), one weight per feature; got {shape}.", name)
-        if b_num is None:
-            return Feedback(False, f"{where}: b must be a single number.", name)
-        w, b = stats.ridge(X, y, lam)
-        if np.allclose(w_arr, w, atol=1e-6) and math.isclose(b_num, b, abs_tol=1e-6):
-            continue
-        mistakes = {
-            "you penalised the intercept too (a column of ones inside the penalty). Ridge shrinks the weights, not "
-            "the level of y: centre X and y, solve for w, then b = mean(y) - mean(X) @ w.": _penalised_intercept(X, y, lam),
-            "you fitted no intercept: b must be mean(y) - mean(X) @ w, with w computed from the centred X and y.":
-                stats.ridge(X, y, lam, fit_intercept=False),
-            "your answer is ordinary least squares: the penalty lam * I is missing from X_c^T X_c + lam I.":
-                stats.ridge(X, y, 0.0),
-            "you used lam / 2: sklearn's Ridge, and this exercise, minimise ||y - Xw - b||^2 + lam ||w||^2.":
-                stats.ridge(X, y, lam / 2),
-        }
-        for message, (w_m, b_m) in mistakes.items():
-            if np.allclose(w_arr, w_m, atol=1e-6) and math.isclose(b_num, b_m, abs_tol=1e-6):
-                return Feedback(False, f"{where}: {message}", name)
-        if np.allclose(w_arr, w, atol=1e-6):
-            return Feedback(False, f"{where}: w is right but b = {b_num:.6g} is not; b = mean(y) - mean(X) @ w.", name)
-        return Feedback(False, f"{where}: w = {np.round(w_arr, 4)} is not the ridge solution.", name)
-    return Feedback(True, f"passes all {len(cases)} test cases.", name)
+RIDGE = Exercise(
+    name="stat_ridge", points=3, title="Write ridge regression",
+    answers=(Function("ridge", families={
+        "features far above zero": _ridge_case(12, 3, 2.0),
+        "features far below zero": _ridge_case(30, 5, -4.0),
+        "more features than examples": _ridge_case(6, 10, 3.0),
+    }, returns=Tuple("ridge", (Array("w"), Number("b"))), per_family=1),),
+    solve=lambda X, y, lam: {"ridge": stats.ridge(X, y, lam)},
+    mistakes=(
+        Mistake("you penalised the intercept too (a column of ones inside the penalty). Ridge shrinks the weights, "
+                "not the level of y: centre X and y, solve for w, then b = mean(y) - mean(X) @ w.", _penalised_intercept),
+        Mistake("you fitted no intercept: b must be mean(y) - mean(X) @ w, with w computed from the centred X and y.",
+                lambda X, y, lam: stats.ridge(X, y, lam, fit_intercept=False)),
+        Mistake("your answer is ordinary least squares: the penalty lam * I is missing from X_c^T X_c + lam I.",
+                lambda X, y, lam: stats.ridge(X, y, 0.0)),
+        Mistake("you used lam / 2: sklearn's Ridge, and this exercise, minimise ||y - Xw - b||^2 + lam ||w||^2.",
+                lambda X, y, lam: stats.ridge(X, y, lam / 2)),
+        Mistake("you used 2 lam: sklearn's Ridge, and this exercise, minimise ||y - Xw - b||^2 + lam ||w||^2.",
+                lambda X, y, lam: stats.ridge(X, y, 2 * lam)),
+    ),
+)
+
+
+def check_ridge(ridge_fn):
+    """Check ``ridge_fn(X, y, lam) -> (w, b)`` against the closed form with an unpenalised intercept, on data sets
+    whose features lie far above and below zero, and one with more features than examples."""
+    return RIDGE.check(ridge_fn)
 
 
 # 4. The value of a unit after dropout -----------------------------------------------------------------
-#: Dropout probability and the activation of the unit in exercise 4.
-DROPOUT_P = 0.25
-ACTIVATION = 3.0
+DROPOUT = Exercise(
+    name="stat_dropout", points=1, title="The value of a unit after dropout",
+    answers=(Number("train_value", Precision(decimals=3)), Number("eval_value", Precision(decimals=3))),
+    book={"p": 0.25, "h": 3.0},
+    draw=lambda rng: {"p": float(rng.choice([0.1, 0.2, 0.25, 0.3, 0.4])), "h": float(rng.choice([1.5, 2.0, 2.5, 4.0, 5.0]))},
+    solve=lambda p, h: {"train_value": h / (1 - p), "eval_value": h},
+    mistakes=(
+        Mistake("train_value is h (1 - p): inverted dropout divides the kept units by 1 - p (the keep probability), "
+                "so that the expected value stays h.", lambda p, h: {"train_value": h * (1 - p)}),
+        Mistake("train_value is h / p: divide by the keep probability 1 - p, not by the drop probability p.",
+                lambda p, h: {"train_value": h / p}),
+        Mistake("a kept unit is not just passed through in training mode: inverted dropout scales it by 1 / (1 - p).",
+                lambda p, h: {"train_value": h}),
+        Mistake("in evaluation mode inverted dropout is the identity: the scaling already happened during training.",
+                lambda p, h: {"eval_value": h / (1 - p)}),
+        Mistake("multiplying by 1 - p at test time is the original, non-inverted dropout; PyTorch's inverted dropout "
+                "returns the input unchanged in evaluation mode.", lambda p, h: {"eval_value": h * (1 - p)}),
+    ),
+)
 
 
-def check_dropout_value(train_value: Any, eval_value: Any) -> Feedback:
-    """Check the value of a kept unit in training mode, a / (1 - p), and in evaluation mode, a."""
-    name = "train_value, eval_value"
-    for value in (train_value, eval_value):
-        if _unanswered(value, name) is not None:
-            return Feedback(False, "replace both `...` with numbers, then run the cell again.", name, answered=False)
-    a, p = ACTIVATION, DROPOUT_P
-    fb = check_scalar(train_value, a / (1 - p), name="train_value", mistakes={
-        "that is a * (1 - p): inverted dropout divides the kept units by 1 - p (the keep probability), so that "
-        "the expected value stays a.": a * (1 - p),
-        "that is a / p: divide by the keep probability 1 - p, not by the drop probability p.": a / p,
-        "a kept unit is not just passed through in training mode: inverted dropout scales it by 1 / (1 - p).": a,
-    })
-    if not fb:
-        return Feedback(False, fb.message, name)
-    fb = check_scalar(eval_value, a, name="eval_value", mistakes={
-        "in evaluation mode inverted dropout is the identity: the scaling already happened during training.": a / (1 - p),
-        "multiplying by 1 - p at test time is the original, non-inverted dropout; PyTorch's inverted dropout "
-        "returns the input unchanged in evaluation mode.": a * (1 - p),
-    })
-    if not fb:
-        return Feedback(False, fb.message, name)
-    return Feedback(True, f"a kept unit becomes {a / (1 - p):g} in training mode; in evaluation mode it stays {a:g}.", name)
+def dropout_inputs() -> dict:
+    """The dropout probability ``p`` and the unit's output ``h`` (the book's, or your variant's)."""
+    return DROPOUT.inputs()
+
+
+def check_dropout_value(train_value, eval_value):
+    """Check the value of a kept unit in training mode, h / (1 - p), and in evaluation mode, h."""
+    return DROPOUT.check(train_value, eval_value)
 
 
 # 5. Diagnose high bias and high variance -----------------------------------------------------------
-#: Training and test mean squared errors of three models of the same data; the noise variance is NOISE_LEVEL.
-DIAGNOSIS_TABLE = {"A": (0.41, 0.44), "B": (0.01, 0.62), "C": (0.08, 0.11)}
-NOISE_LEVEL = 0.09
-_DIAGNOSIS = {"A": "bias", "B": "variance", "C": "good"}
 _SYNONYMS = {"bias": "bias", "high bias": "bias", "underfitting": "bias", "underfit": "bias",
              "variance": "variance", "high variance": "variance", "overfitting": "variance", "overfit": "variance",
-             "good": "good", "fine": "good", "balanced": "good"}
-_WHY = {
-    "A": "A has a training error of 0.41, far above the noise level 0.09: it fails on its own training data, and "
-         "on test data too. That is underfitting: high bias.",
-    "B": "B fits its training data almost perfectly (0.01, below the noise level, so it has learned noise) and fails "
-         "on test data (0.62). That is overfitting: high variance.",
-    "C": "C's training and test errors are close to each other and to the noise level 0.09, the best any model can "
-         "do on average: neither bias nor variance is high.",
-}
+             "good": "good", "fine": "good", "balanced": "good", "neither": "good"}
 
 
-def check_diagnosis(diagnosis: Any) -> Feedback:
-    """Check a dict mapping each model of :data:`DIAGNOSIS_TABLE` to "bias", "variance" or "good"."""
-    name = "diagnosis"
-    if (fb := _unanswered(diagnosis, name)) is not None:
-        return fb
-    if not isinstance(diagnosis, dict):
-        return Feedback(False, f'expected a dict such as {{"A": "bias", "B": ..., "C": ...}}, got a '
-                               f"{type(diagnosis).__name__}.", name)
-    missing = [k for k in _DIAGNOSIS if k not in diagnosis]
-    if missing:
-        return Feedback(False, f"give a diagnosis for every model; missing: {missing}.", name)
-    for model, want in _DIAGNOSIS.items():
-        label = _SYNONYMS.get(str(diagnosis[model]).strip().lower())
-        if label is None:
-            return Feedback(False, f'model {model}: answer "bias", "variance" or "good", got {diagnosis[model]!r}.', name)
-        if label != want:
-            return Feedback(False, f"model {model} is not {label!r}. {_WHY[model]}", name)
-    return Feedback(True, "A underfits (high bias), B overfits (high variance), C is close to the noise level.", name)
+def _diagnosis_draw(rng: np.random.Generator) -> dict:
+    noise = float(rng.choice([0.04, 0.09, 0.16, 0.25]))
+    kinds = {"bias": (noise * rng.uniform(3.5, 5.0), 1.08), "variance": (noise * rng.uniform(0.05, 0.2), 6.0),
+             "good": (noise * rng.uniform(0.8, 0.95), 1.3)}
+    order = rng.permutation(["bias", "variance", "good"])
+    table = {}
+    for model, kind in zip("ABC", order):
+        train, ratio = kinds[kind]
+        test = train * ratio if kind != "variance" else noise * rng.uniform(5.0, 7.0)
+        table[model] = (round(train, 2), round(test, 2))
+    return {"table": table, "noise": noise}
+
+
+def _diagnose(table: dict, noise: float) -> dict:
+    out = {}
+    for model, (train, test) in table.items():
+        if train > 2 * noise:
+            out[model] = "bias"
+        elif test > 2 * noise:
+            out[model] = "variance"
+        else:
+            out[model] = "good"
+    return {"diagnosis": out}
+
+
+def _why(model: str, label: str, table: dict, noise: float) -> str:
+    train, test = table[model]
+    return {
+        "bias": f"{model} has a training error of {train:g}, far above the noise level {noise:g}: it fails on its own "
+                "training data, and on test data too. That is underfitting: high bias.",
+        "variance": f"{model} fits its training data closely ({train:g}, below the noise level {noise:g}, so it has "
+                    f"learned noise) and fails on test data ({test:g}). That is overfitting: high variance.",
+        "good": f"{model}'s training and test errors ({train:g} and {test:g}) are close to each other and to the noise "
+                f"level {noise:g}, the best any model can do on average: neither bias nor variance is high.",
+    }[label]
+
+
+DIAGNOSE = Exercise(
+    name="stat_diagnose", points=2, title="Diagnose high bias and high variance",
+    answers=(Labels("diagnosis", keys=("A", "B", "C"), synonyms=_SYNONYMS, explain=_why),),
+    book={"table": {"A": (0.41, 0.44), "B": (0.01, 0.62), "C": (0.08, 0.11)}, "noise": 0.09},
+    draw=_diagnosis_draw,
+    solve=_diagnose,
+)
+
+
+def diagnosis_inputs() -> dict:
+    """``table``: each model's (training error, test error); ``noise``: the noise variance (the book's, or yours)."""
+    return DIAGNOSE.inputs()
+
+
+def check_diagnosis(diagnosis):
+    """Check a dict mapping each model of :func:`diagnosis_inputs` to "bias", "variance" or "good"."""
+    return DIAGNOSE.check(diagnosis)
 
 
 # 6. Choose a threshold for a recall target -------------------------------------------------------------
-#: The recall that the threshold of exercise 6 must reach.
-RECALL_TARGET = 0.9
-
-
-def threshold_inputs() -> tuple[np.ndarray, np.ndarray]:
-    """Labels ``y`` (200,) with 40 positives, and a classifier's ``scores`` (200,), three decimals, all distinct."""
-    rng = np.random.default_rng(11)
+def _scores(rng: np.random.Generator, spread: float) -> tuple[np.ndarray, np.ndarray]:
     y = np.r_[np.ones(40, dtype=int), np.zeros(160, dtype=int)]
-    logits = np.where(y == 1, 1.0, -1.0) + 1.1 * rng.normal(size=200)
+    logits = np.where(y == 1, 1.0, -1.0) + spread * rng.normal(size=200)
     scores = np.round(1 / (1 + np.exp(-logits)), 3)
     while len(np.unique(scores)) < len(scores):               # break ties so that every threshold is a score
         dup = np.r_[False, np.diff(np.sort(scores)) == 0]
@@ -251,77 +273,95 @@ def threshold_inputs() -> tuple[np.ndarray, np.ndarray]:
     return y[order], scores[order]
 
 
-def _threshold_answer() -> tuple[float, float]:
-    y, s = threshold_inputs()
-    k = math.ceil(RECALL_TARGET * y.sum())                    # positives that must be caught
-    t = float(np.sort(s[y == 1])[::-1][k - 1])                # the k-th highest score of a positive
-    pred = s >= t
-    return t, float((y[pred] == 1).mean())
+def _threshold_book() -> dict:
+    y, scores = _scores(np.random.default_rng(11), 1.1)
+    return {"y": y, "scores": scores, "target": 0.9}
 
 
-def check_threshold(t: Any, precision_at_t: Any) -> Feedback:
-    """Check the largest threshold with recall >= RECALL_TARGET for the rule s >= t, and the precision there."""
-    name = "t, precision_at_t"
-    for value in (t, precision_at_t):
-        if _unanswered(value, name) is not None:
-            return Feedback(False, "replace both `...` with numbers, then run the cell again.", name, answered=False)
-    y, s = threshold_inputs()
-    t_best, p_best = _threshold_answer()
-    t_num, p_num = _as_number(t), _as_number(precision_at_t)
-    if t_num is None or p_num is None:
-        return Feedback(False, "t and precision_at_t must each be a single number.", name)
-    pred = s >= t_num
-    recall = float((pred & (y == 1)).sum() / y.sum())
-    if recall < RECALL_TARGET - 1e-12:
-        return Feedback(False, f"with t = {t_num:.4g} the recall is {recall:.3f}, below the target {RECALL_TARGET}: "
-                               "lower the threshold.", name)
-    same_rule = np.array_equal(pred, s >= t_best)
-    if not same_rule:
-        return Feedback(False, f"t = {t_num:.4g} reaches recall {recall:.3f}, but a higher threshold still reaches "
-                               f"{RECALL_TARGET}; a higher threshold flags fewer negatives, so precision is higher. "
-                               "Find the largest t that still keeps the recall at or above the target (the rule is "
-                               "s >= t, not s > t).", name)
-    if not math.isclose(p_num, p_best, rel_tol=1e-6, abs_tol=1e-9):
-        mistakes = {
-            "that is the recall, not the precision TP / (TP + FP).": recall,
-            "that is the share of examples flagged positive, not the precision.": float(pred.mean()),
-        }
-        for message, wrong in mistakes.items():
-            if math.isclose(p_num, wrong, rel_tol=1e-6):
-                return Feedback(False, f"t is right; precision_at_t: {message}", name)
-        return Feedback(False, f"t is right, but the precision at it is not {p_num:.6g}: count TP and FP among the "
-                               "examples with s >= t.", name)
-    note = "" if math.isclose(t_num, t_best) else f" (any t in this gap gives the same rule; the largest is {t_best:g})"
-    return Feedback(True, f"t = {t_num:g} catches {recall:.0%} of the positives with precision {p_best:.3f}{note}.", name)
+def _threshold_draw(rng: np.random.Generator) -> dict:
+    target = float(rng.choice([0.8, 0.85, 0.9]))
+    y, scores = _scores(rng, float(rng.uniform(0.9, 1.3)))
+    return {"y": y, "scores": scores, "target": target}
+
+
+def _threshold(y: np.ndarray, scores: np.ndarray, target: float) -> dict:
+    k = math.ceil(target * y.sum() - 1e-9)                    # positives that must be caught
+    t = float(np.sort(scores[y == 1])[::-1][k - 1])           # the k-th highest score of a positive
+    flagged = scores >= t
+    return {"t": t, "precision_at_t": float((y[flagged] == 1).mean())}
+
+
+def _threshold_hint(values: dict, y: np.ndarray, scores: np.ndarray, target: float) -> str | None:
+    t = values["t"]
+    flagged = scores >= t
+    recall = float((flagged & (y == 1)).sum() / y.sum())
+    if recall < target - 1e-12:
+        return f"with t = {t:.4g} the recall is {recall:.3f}, below the target {target:g}: lower the threshold."
+    best = _threshold(y, scores, target)["t"]
+    if flagged.sum() > (scores >= best).sum():
+        return (f"t = {t:.4g} reaches recall {recall:.3f}, but a higher threshold still reaches {target:g}; a higher "
+                "threshold flags fewer negatives, so precision is higher. Find the largest t that still keeps the "
+                "recall at or above the target (the rule is s >= t, not s > t).")
+    return None
+
+
+THRESHOLD = Exercise(
+    name="stat_threshold", points=2, title="Choose a threshold for a recall target",
+    answers=(Number("t"), Number("precision_at_t", Precision(decimals=3), within=(0, 1))),
+    book=_threshold_book(),
+    draw=_threshold_draw,
+    solve=_threshold,
+    # Any t that flags the same examples as the largest threshold is the same rule, s >= t.
+    equivalent={"t": lambda t, y, scores, target: int((scores >= t).sum())},
+    mistakes=(
+        Mistake("precision_at_t is the recall at t, not the precision TP / (TP + FP).",
+                lambda y, scores, target: {"precision_at_t": float(
+                    ((scores >= _threshold(y, scores, target)["t"]) & (y == 1)).sum() / y.sum())}),
+        Mistake("precision_at_t is the share of examples flagged positive, not the precision.",
+                lambda y, scores, target: {"precision_at_t": float(
+                    (scores >= _threshold(y, scores, target)["t"]).mean())}),
+    ),
+    hints=(_threshold_hint,),
+)
+
+
+def threshold_inputs() -> tuple[np.ndarray, np.ndarray, float]:
+    """Labels ``y`` (200,) with 40 positives, a classifier's ``scores`` (200,), three decimals, all distinct, and
+    the recall ``target`` (the book's, or your variant's)."""
+    inputs = THRESHOLD.inputs()
+    return inputs["y"], inputs["scores"], inputs["target"]
+
+
+def check_threshold(t, precision_at_t):
+    """Check the largest threshold with recall >= the target for the rule s >= t (any t that flags the same
+    examples is the same rule), and the precision there, to 3 decimals."""
+    return THRESHOLD.check(t, precision_at_t)
 
 
 # 7. Derive the expected test error of the mean predictor -----------------------------------------
-def check_expected_error(expected_error: Any) -> Feedback:
+MEAN_ERROR = Exercise(
+    name="stat_mean_error", points=2, title="Derive the test error of the mean",
+    answers=(Function("expected_error", families={
+        "a few examples": lambda rng: (round(float(rng.uniform(0.2, 3.0)), 2), int(rng.integers(2, 12))),
+        "one example": lambda rng: (round(float(rng.uniform(0.2, 3.0)), 2), 1),
+        "many examples": lambda rng: (round(float(rng.uniform(0.2, 3.0)), 2), int(rng.integers(100, 1000))),
+    }, returns=Number("expected_error", Precision(rel=1e-6))),),
+    solve=lambda sigma, n: {"expected_error": sigma ** 2 * (1 + 1 / n)},
+    mistakes=(
+        Mistake("that is only the variance of the training mean, sigma^2 / n: a new observation brings its own noise, "
+                "sigma^2, which no model can predict.", lambda sigma, n: sigma ** 2 / n),
+        Mistake("that is only the noise sigma^2: the training mean is itself random, and its variance sigma^2 / n adds "
+                "to the error.", lambda sigma, n: sigma ** 2),
+        Mistake("that is the expected *training* error, sigma^2 (1 - 1/n): on its own training data the mean looks "
+                "better than it is, because it was fitted to that noise.", lambda sigma, n: sigma ** 2 * (1 - 1 / n)),
+        Mistake("the error is in squared units: use sigma^2, not sigma.", lambda sigma, n: sigma * (1 + 1 / n)),
+    ),
+)
+
+
+def check_expected_error(expected_error):
     """Check ``expected_error(sigma, n)``: the expected squared test error of the training mean, sigma^2 (1 + 1/n)."""
-    name = "expected_error"
-    if (fb := _unanswered(expected_error, name)) is not None:
-        return fb
-    if not callable(expected_error):
-        return Feedback(False, f"expected a function, got a {type(expected_error).__name__}.", name)
-    cases = [(0.5, 10), (1.0, 1), (2.0, 4), (0.3, 25)]
-    for i, (sigma, n) in enumerate(cases, start=1):
-        try:
-            got = expected_error(sigma, n)
-        except Exception as exc:  # the reader's code: report, never raise
-            return Feedback(False, f"calling it with (sigma={sigma}, n={n}) raised {type(exc).__name__}: {exc}", name)
-        if got is Ellipsis:
-            return Feedback(False, "your function still returns `...`: replace it with your formula, then run the "
-                                   "cell again.", name, answered=False)
-        s2 = sigma ** 2
-        fb = check_scalar(got, s2 * (1 + 1 / n), name=name, mistakes={
-            "that is only the variance of the training mean, sigma^2 / n: a new observation brings its own noise, "
-            "sigma^2, which no model can predict.": s2 / n,
-            "that is only the noise sigma^2: the training mean is itself random, and its variance sigma^2 / n adds "
-            "to the error.": s2,
-            "that is the expected *training* error, sigma^2 (1 - 1/n): on its own training data the mean looks better "
-            "than it is, because it was fitted to that noise.": s2 * (1 - 1 / n),
-            "the error is in squared units: use sigma^2, not sigma.": sigma * (1 + 1 / n),
-        })
-        if not fb:
-            return Feedback(False, f"with sigma = {sigma}, n = {n}: {fb.message}", name)
-    return Feedback(True, f"passes all {len(cases)} test cases: sigma^2 (1 + 1/n).", name)
+    return MEAN_ERROR.check(expected_error)
+
+
+EXERCISES = (PRF, LEAK, RIDGE, DROPOUT, DIAGNOSE, THRESHOLD, MEAN_ERROR)
