@@ -63,3 +63,26 @@ def test_a_function_exercise_covers_each_family_in_the_check_and_again_in_the_hi
     public, hidden = exercise.cases(0), exercise.cases(0, hidden=True)
     assert {f for f, _ in public} == {f for f, _ in hidden} == set(exercise.function.families)
     assert [repr(a) for _, a in public] != [repr(a) for _, a in hidden]
+
+
+@pytest.mark.parametrize("ch", [ch for ch in CHAPTERS if getattr(
+    importlib.import_module(f"{ch.package}.exercises"), "EXERCISES", ())], ids=lambda ch: ch.stem)
+def test_a_chapters_specifications_are_its_questions_with_their_points_and_tests(ch):
+    """Each question of the chapter (its otter name, a grade-CSV column) has its specification, with the same
+    points, and its tests are the specification's public and hidden test."""
+    import re
+
+    import nbformat
+
+    from conftest import ROOT
+
+    cells = nbformat.read(ROOT / ch.notebook, as_version=4).cells
+    questions = [(re.search(r"name: (\S+)", c.source).group(1), int(re.search(r"points: (\d+)", c.source).group(1)))
+                 for c in cells if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION")]
+    specs = importlib.import_module(f"{ch.package}.exercises").EXERCISES
+    assert [(e.name, e.points) for e in specs] == questions
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    for e in specs:
+        spec = next(k for k, v in vars(importlib.import_module(f"{ch.package}.exercises")).items() if v is e)
+        assert re.search(rf"^ex\.{spec}\.test\(.*\)$", code, re.M), f"{e.name}: no public test"
+        assert re.search(rf"^# HIDDEN\nex\.{spec}\.test\(.*, hidden=True\)$", code, re.M), f"{e.name}: no hidden test"

@@ -1,12 +1,66 @@
-"""The exercise checks of chapter 07: the intended answer passes, typical wrong answers get specific help."""
+"""The exercises of chapter 07: each reference solution agrees with PyTorch or a simulation, for the book's
+inputs and for students' variants; typical wrong answers get specific help. (Check-grade agreement for every
+exercise: test_exercise_agreement.py.)"""
 
 import math
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
+from dlmath.exercise import use_variant
 from dlmath.transformers import exercises as ex
+
+SEEDS = [0, 1, 7, 2024]
+
+
+@pytest.fixture(autouse=True)
+def book_variant():
+    use_variant()
+    yield
+    use_variant()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_references_agree_with_pytorch(seed):
+    inputs = ex.WEIGHTS.inputs(seed)
+    Q, K = torch.from_numpy(inputs["Q"]), torch.from_numpy(inputs["K"])
+    np.testing.assert_allclose(ex.WEIGHTS.expected(seed)["A"], torch.softmax(Q @ K.T / math.sqrt(2), dim=1).numpy(),
+                               rtol=1e-12)
+    q_shape, k_shape = ex.SCORES_SHAPE.inputs(seed)["q_shape"], ex.SCORES_SHAPE.inputs(seed)["k_shape"]
+    scores = torch.zeros(q_shape, device="meta") @ torch.zeros(k_shape, device="meta").transpose(-2, -1)
+    assert ex.SCORES_SHAPE.expected(seed)["shape"] == tuple(scores.shape)
+    causal = ex.CAUSAL_FIX.inputs(seed)
+    hide = ex.CAUSAL_FIX.expected(seed)["hide"]
+    S = np.where(hide, -np.inf, causal["Q"] @ causal["K"].T / 2.0)
+    ours = np.exp(S - S.max(axis=1, keepdims=True))
+    ours = ours / ours.sum(axis=1, keepdims=True) @ causal["V"]
+    theirs = F.scaled_dot_product_attention(*(torch.from_numpy(causal[k]) for k in "QKV"), is_causal=True).numpy()
+    np.testing.assert_allclose(ours, theirs, atol=1e-12)
+    reference = ex.ATTENTION_FN.reference(seed)
+    for hidden in (False, True):
+        for _, (Q, K, V) in ex.ATTENTION_FN.cases(seed, hidden=hidden):
+            want = F.scaled_dot_product_attention(*(torch.from_numpy(a) for a in (Q, K, V))).numpy()
+            np.testing.assert_allclose(reference(Q, K, V), want, rtol=1e-9, atol=1e-12)
+    count = ex.MHA_PARAMS.reference(seed)
+    for hidden in (False, True):
+        for _, (d, h) in ex.MHA_PARAMS.cases(seed, hidden=hidden):
+            assert count(d, h) == sum(p.numel() for p in torch.nn.MultiheadAttention(d, h, device="meta").parameters())
+    pe = ex.PE_VALUE.inputs(seed)
+    position = torch.arange(pe["d_model"] // 2, dtype=torch.float64)
+    angle = pe["pos"] * torch.exp(-2 * position / pe["d_model"] * math.log(10000.0))
+    row = torch.stack([torch.sin(angle), torch.cos(angle)], dim=1).reshape(-1)  # sin, cos, sin, cos, ...
+    assert ex.PE_VALUE.expected(seed)["value"] == pytest.approx(row[pe["column"]].item(), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_qk_variance_reference_is_what_sampling_gives(seed):
+    inputs = ex.QK_VARIANCE.inputs(seed)
+    rng = np.random.default_rng(seed)
+    q = rng.normal(scale=math.sqrt(inputs["var_q"]), size=(40_000, inputs["d_k"]))
+    k = rng.normal(scale=math.sqrt(inputs["var_k"]), size=(40_000, inputs["d_k"]))
+    assert np.var(np.sum(q * k, axis=1)) / ex.QK_VARIANCE.expected(seed)["variance"] == pytest.approx(1, abs=0.04)
 
 
 def softmax_rows(S, axis=1):
@@ -18,7 +72,8 @@ def test_weights_2x2():
     Q, K = ex.weights_inputs()
     right = torch.softmax(torch.from_numpy(Q @ K.T) / math.sqrt(2), dim=1).numpy()
     assert ex.check_weights_2x2(right)
-    assert ex.check_weights_2x2(right.round(4))  # four decimals, as if by hand, are enough
+    assert ex.check_weights_2x2(right.round(3))  # the three decimals the solution prints are enough
+    assert ex.check_weights_2x2([[0.196, 0.804], [0.804, 0.196]])
     assert "forgot to divide" in ex.check_weights_2x2(softmax_rows(Q @ K.T)).message
     assert "down the columns" in ex.check_weights_2x2(softmax_rows(Q @ K.T / math.sqrt(2), axis=0)).message
     assert "apply the softmax" in ex.check_weights_2x2(Q @ K.T / math.sqrt(2)).message
@@ -27,8 +82,10 @@ def test_weights_2x2():
 
 
 def test_scores_shape():
-    expected = tuple((torch.zeros(ex.SCORES_Q_SHAPE) @ torch.zeros(ex.SCORES_K_SHAPE).transpose(-2, -1)).shape)
+    q_shape, k_shape = ex.scores_inputs()
+    expected = tuple((torch.zeros(q_shape) @ torch.zeros(k_shape).transpose(-2, -1)).shape)
     assert expected == (4, 8, 10, 12)
+    assert ex.check_scores_shape(torch.Size(expected))
     assert ex.check_scores_shape(expected) and ex.check_scores_shape([4, 8, 10, 12])
     assert "K Q^T" in ex.check_scores_shape((4, 8, 12, 10)).message
     assert "leading axes" in ex.check_scores_shape((10, 12)).message
@@ -88,14 +145,6 @@ def test_qk_variance():
     assert "entries of variance 1" in ex.check_qk_variance(64).message
 
 
-def test_qk_variance_is_what_sampling_gives():
-    rng = np.random.default_rng(5)
-    d, a, b = ex.QK_VARIANCES["d_k"], ex.QK_VARIANCES["var_q"], ex.QK_VARIANCES["var_k"]
-    q = rng.normal(scale=math.sqrt(a), size=(50_000, d))
-    k = rng.normal(scale=math.sqrt(b), size=(50_000, d))
-    assert abs(np.var(np.sum(q * k, axis=1)) / 384 - 1) < 0.03
-
-
 def test_mha_params():
     def right(d, h):
         return sum(p.numel() for p in torch.nn.MultiheadAttention(d, h, device="meta").parameters())
@@ -110,11 +159,16 @@ def test_mha_params():
 def test_pe_value():
     from dlmath.transformers import sinusoidal_positional_encoding
 
-    assert ex.check_pe_value(sinusoidal_positional_encoding(4, 8)[3, 5])
-    assert ex.check_pe_value(np.cos(0.03))
-    assert "cosines" in ex.check_pe_value(np.sin(0.03)).message
-    assert "4/8, not 5/8" in ex.check_pe_value(np.cos(3 / 10000 ** (5 / 8))).message
-    assert "radians" in ex.check_pe_value(np.cos(np.radians(0.03))).message
+    assert ex.pe_inputs() == {"pos": 50, "column": 3, "d_model": 16}
+    angle = 50 / 10000 ** (2 / 16)
+    assert ex.check_pe_value(sinusoidal_positional_encoding(51, 16)[50, 3]) and ex.check_pe_value(-0.9947)
+    assert "holds a cosine" in ex.check_pe_value(np.sin(angle)).message
+    assert "not column / d" in ex.check_pe_value(np.cos(50 / 10000 ** (3 / 16))).message
+    assert "radians" in ex.check_pe_value(np.cos(np.radians(angle))).message
+    assert "multiplied" in ex.check_pe_value(np.cos(50 * 10000 ** (2 / 16))).message
+    # the review's case: the first edition's answer, cos 0.03 = 0.9996, which most wrong routes also reached
+    wrong_routes = [np.cos(angle), np.sin(angle), np.cos(50 / 10000 ** (3 / 16)), np.cos(np.radians(angle))]
+    assert len({round(v, 4) for v in wrong_routes}) == 4
 
 
 def test_why_sqrt():

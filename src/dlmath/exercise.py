@@ -32,7 +32,7 @@ import numpy as np
 
 from .checks import Feedback, _as_number, _short
 
-__all__ = ["Precision", "Number", "Array", "Choice", "Function", "Text", "Tuple", "Labels", "Mistake", "Exercise",
+__all__ = ["Precision", "Number", "Array", "Choice", "Function", "Text", "Tuple", "Labels", "Shape", "Mistake", "Exercise",
            "Calls",
            "Variant", "use_variant", "current_variant", "variant_seed", "BOOK_SEED", "FEEDBACK_MODES",
            "GRADE_SEED_ENV", "VARIANT_CELL_ID"]
@@ -192,6 +192,25 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Shape:
+    """The shape of an array: a tuple of whole numbers (a list or a ``torch.Size`` is accepted)."""
+
+    name: str
+
+    def parse(self, answer: Any) -> tuple[Any, str | None]:
+        if isinstance(answer, (tuple, list)) and all(isinstance(s, (int, np.integer)) and not isinstance(s, bool)
+                                                    for s in answer):
+            return tuple(int(s) for s in answer), None
+        return None, f"answer with a tuple of whole numbers, such as (2, 3); got {_short(answer)}."
+
+    def same(self, value: Any, expected: Any) -> bool:
+        return tuple(value) == tuple(expected)
+
+    def describe(self) -> str:
+        return f"{self.name}: a tuple of whole numbers"
+
+
+@dataclass(frozen=True)
 class Tuple:
     """Several answers returned together, as a tuple or list: a function's ``(w, b)``."""
 
@@ -290,7 +309,7 @@ class Function:
         return f"{self.name}: a function"
 
 
-Answer = Number | Array | Choice | Text | Function | Tuple | Labels
+Answer = Number | Array | Choice | Text | Function | Tuple | Labels | Shape
 
 
 @dataclass(frozen=True)
@@ -628,6 +647,8 @@ def _equivalent_forms(answer: Answer, value: Any) -> list[tuple[str, Any]]:
         return forms
     if isinstance(answer, Choice):
         return [("in capitals, with spaces", f" {str(value).upper()} ")]
+    if isinstance(answer, Shape):
+        return [("as a list", list(value)), ("as NumPy integers", tuple(np.int64(v) for v in value))]
     return [("as given", value)]
 
 
@@ -679,6 +700,8 @@ def _miss(answer: Number | Array | Tuple, value: Any, expected: Any) -> str:
         part, v, e = next((p, v, e) for p, v, e in zip(answer.parts, value, expected) if not p.same(v, e))
         right = [p.name for p, v2, e2 in zip(answer.parts, value, expected) if p.same(v2, e2)]
         return (f"{', '.join(right)} {'is' if len(right) == 1 else 'are'} right, but " if right else "") + _miss(part, v, e)
+    if isinstance(answer, Shape):
+        return f"{tuple(value)} is not the shape asked for."
     precision = answer.precision
     if isinstance(answer, Number):
         expected = float(expected)
