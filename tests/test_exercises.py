@@ -1,15 +1,62 @@
-"""The exercise checks of each chapter: the intended answer passes, typical wrong answers get specific help."""
+"""The exercises of chapters 00 and 01: each reference solution of chapter 01 agrees with PyTorch or an
+independent method, for the book's inputs and for students' variants; the intended answer passes, typical wrong
+answers get specific help. (Check-grade agreement: test_exercise_agreement.py.)"""
 
 import math
 
 import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
 
+from dlmath.exercise import use_variant
 from dlmath.linear_algebra import exercises as ex
+
+SEEDS = [0, 1, 7, 2024]
+
+
+@pytest.fixture(autouse=True)
+def book_variant():
+    use_variant()
+    yield
+    use_variant()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_references_agree_with_pytorch_and_an_independent_area(seed):
+    d = ex.DENSE.inputs(seed)
+    want = F.linear(torch.from_numpy(d["X"].T), torch.from_numpy(d["W"]), torch.from_numpy(d["b"])).numpy().T
+    np.testing.assert_allclose(ex.DENSE.expected(seed)["Z"], want, rtol=1e-12)
+    r = ex.BATCH_ROWS.inputs(seed)
+    want = F.linear(torch.from_numpy(r["X_rows"]), torch.from_numpy(r["W"]), torch.from_numpy(r["b"])).numpy()
+    np.testing.assert_allclose(ex.BATCH_ROWS.expected(seed)["Z_rows"], want, rtol=1e-12)
+    cosine = ex.COSINE.reference(seed)
+    for hidden in (False, True):
+        for _, (u, v) in ex.COSINE.cases(seed, hidden=hidden):
+            torch_cos = F.cosine_similarity(torch.tensor(u, dtype=torch.float64), torch.tensor(v, dtype=torch.float64), dim=0)
+            assert cosine(u, v) == pytest.approx(torch_cos.item(), abs=1e-12)
+    from torch.utils.flop_counter import FlopCounterMode
+
+    flops = ex.MLP_FLOPS.reference(seed)
+    for _, (N, d_in, h, d_out) in ex.MLP_FLOPS.cases(seed):
+        model = torch.nn.Sequential(torch.nn.Linear(d_in, h, bias=False), torch.nn.ReLU(),
+                                    torch.nn.Linear(h, d_out, bias=False))
+        with FlopCounterMode(display=False) as counter:
+            model(torch.zeros(N, d_in))
+        assert flops(N, d_in, h, d_out) == counter.get_total_flops()
+    A = ex.ELLIPSE_AREA.inputs(seed)["A"]
+    t = np.linspace(0, 2 * np.pi, 200_001)
+    x, y = A @ np.vstack([np.cos(t), np.sin(t)])                   # the image of the unit circle
+    shoelace = 0.5 * abs(np.sum(x[:-1] * y[1:] - x[1:] * y[:-1]))
+    assert ex.ELLIPSE_AREA.expected(seed)["area"] == pytest.approx(shoelace, rel=1e-6)
 
 
 def test_dense():
     W, X, b = ex.dense_inputs()
     assert ex.check_dense(W @ X + b[:, None])
+    # the review's case: a list was accepted by the check and rejected by the hidden test; now both accept it
+    assert ex.check_dense((W @ X + b[:, None]).tolist())
+    ex.DENSE.test((W @ X + b[:, None]).tolist(), hidden=True)
     assert "forgot to add the bias" in ex.check_dense(W @ X).message
     assert "transposed" in ex.check_dense((W @ X + b[:, None]).T).message
     assert not ex.check_dense(...).answered
@@ -31,10 +78,20 @@ def test_cosine():
 def test_mlp_flops():
     assert ex.check_mlp_flops(lambda N, d_in, h, d_out: 2 * N * (d_in * h + h * d_out))
     assert "two FLOPs" in ex.check_mlp_flops(lambda N, d_in, h, d_out: N * (d_in * h + h * d_out)).message
+    # the review's case: on (1, 1, 1, 1) three different slips gave the same number; every case now tells them apart
+    slips = [lambda N, d_in, h, d_out: N * h * (d_in + d_out), lambda N, d_in, h, d_out: 2 * N * d_in * h,
+             lambda N, d_in, h, d_out: 2 * h * (d_in + d_out), lambda N, d_in, h, d_out: 2 * N * d_in * h * d_out]
+    for family, args in ex.MLP_FLOPS.cases(0):
+        if family == "small sizes, all different":
+            assert len({slip(*args) for slip in slips} | {2 * args[0] * args[2] * (args[1] + args[3])}) == 5
+    messages = {ex.check_mlp_flops(slip).message for slip in slips}
+    assert len(messages) == 4
 
 
 def test_ellipse_area():
     assert ex.check_ellipse_area(7 * math.pi)
+    assert ex.check_ellipse_area(21.99)  # the review's case: the solution prints the area to two decimals
+    assert "rounded to 1 decimal" in ex.check_ellipse_area(22.0).message
     assert "cannot be negative" in ex.check_ellipse_area(-7 * math.pi).message
     assert "multiply by the area of the unit disc" in ex.check_ellipse_area(7.0).message
 

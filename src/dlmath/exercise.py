@@ -61,6 +61,8 @@ class Precision:
     decimals: int | None = None
     figures: int | None = None
     rel: float = 1e-6
+    #: With ``rel``: the absolute tolerance near 0 (a cosine of perpendicular vectors), where a relative one is none.
+    abs: float = 1e-12
 
     def unit(self, expected: float) -> float:
         """One unit of the last digit asked for, at ``expected``."""
@@ -69,7 +71,7 @@ class Precision:
         if self.figures is not None:
             magnitude = math.floor(math.log10(abs(expected))) if expected else 0
             return 10.0 ** (magnitude - self.figures + 1)
-        return max(self.rel * abs(expected), 1e-12)
+        return max(self.rel * abs(expected), self.abs)
 
     def accepts(self, value: float, expected: float) -> bool:
         if not (math.isfinite(value) and math.isfinite(expected)):
@@ -108,7 +110,7 @@ class Number:
         if value is None:
             shape = f" of shape {tuple(np.shape(answer))}" if hasattr(answer, "shape") else ""
             return None, f"{self.name} must be a single number, got {type(answer).__name__}{shape}."
-        if self.within is not None and not self.within[0] <= value <= self.within[1]:
+        if self.within is not None and not self.within[0] - 1e-9 <= value <= self.within[1] + 1e-9:
             low, high = self.within
             return None, f"{self.name} = {_show(value)} cannot be right: it must lie between {low:g} and {high:g}."
         return value, None
