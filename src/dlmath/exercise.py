@@ -352,6 +352,9 @@ class Mistake:
 
     message: str
     produces: Callable[..., Any]
+    #: False for the answer the cell gives before the reader has done anything (the bug of a debugging exercise,
+    #: left in place): the check then says "not answered yet", as for ``...``.
+    answered: bool = True
 
 
 # -- variants -------------------------------------------------------------------------------------------------------
@@ -514,7 +517,7 @@ class Exercise:
             produced = mistake.produces(**inputs)
             if produced and all(self._same(self._by_name(k), values[k], v, inputs) for k, v in produced.items()) \
                     and any(k in {a.name for a in wrong} for k in produced):
-                return Feedback(False, mistake.message.format(**_formattable(inputs)), label)
+                return Feedback(False, mistake.message.format(**_formattable(inputs)), label, answered=mistake.answered)
         for hint in self.hints:
             if message := hint(values, **inputs):
                 return Feedback(False, message, label)

@@ -1,181 +1,266 @@
-"""Exercises of chapter 04 (optimisation): their inputs and their checks.
+"""Exercises of chapter 04 (optimisation), each one specification (:class:`dlmath.exercise.Exercise`).
 
-Each ``*_inputs()`` returns the exercise's data (seeded, the same on every machine); each ``check_*``
-takes the reader's answer and returns a :class:`dlmath.checks.Feedback`, naming the known mistakes.
+The notebook reads each exercise's inputs with ``*_inputs()`` (the book's own, or a student's variant) and
+checks an answer with ``check_*``; the graded tests (``EXERCISE.test``) apply the same rule.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ..checks import Feedback, check_array, check_choice, check_scalar
+from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Tuple
 
 __all__ = [
-    "gd_inputs", "check_gd_step",
-    "MAX_LR_MATRIX", "check_max_lr",
-    "check_momentum",
-    "adam_inputs", "check_adam_moments",
-    "NOISE_VARIANCE_AT_8", "NOISE_NEW_BATCH", "check_noise_variance",
-    "loop_inputs", "train_linear", "check_zero_grad",
-    "check_schedule",
+    "EXERCISES",
+    "GD_STEP", "gd_inputs", "check_gd_step",
+    "MAX_LR", "max_lr_inputs", "check_max_lr",
+    "MOMENTUM", "check_momentum",
+    "ADAM_MOMENTS", "adam_inputs", "check_adam_moments",
+    "NOISE", "noise_inputs", "check_noise_variance",
+    "ZERO_GRAD", "loop_inputs", "train_linear", "check_zero_grad",
+    "SCHEDULE", "check_schedule",
 ]
 
 
 # 1. One step of gradient descent by hand ------------------------------------------------------------
+def _gd_draw(rng: np.random.Generator) -> dict:
+    a, d = float(rng.integers(2, 6)), float(rng.integers(1, 5))
+    c = float(rng.choice([-1.0, 1.0]))
+    return {"A": np.array([[a, c], [c, d]]), "b": rng.integers(-4, 5, size=2) / 2, "W": rng.integers(-3, 4, size=2) * 1.0,
+            "lr": float(rng.choice([0.05, 0.1, 0.2]))}
+
+
+def _grad(A, b, W):
+    return A @ W + b
+
+
+GD_STEP = Exercise(
+    name="opt_gd_step", points=1, title="Take one step of gradient descent",
+    answers=(Array("W_new", shape=(2,), precision=Precision(decimals=4)),),
+    book={"A": np.array([[3.0, 1.0], [1.0, 2.0]]), "b": np.array([-1.0, 0.5]), "W": np.array([1.0, -2.0]), "lr": 0.1},
+    draw=_gd_draw,
+    solve=lambda A, b, W, lr: {"W_new": W - lr * _grad(A, b, W)},
+    mistakes=(
+        Mistake("you stepped uphill: W + lr * grad climbs the loss; gradient descent subtracts the gradient.",
+                lambda A, b, W, lr: {"W_new": W + lr * _grad(A, b, W)}),
+        Mistake("you subtracted the whole gradient: scale it by the learning rate lr first.",
+                lambda A, b, W, lr: {"W_new": W - _grad(A, b, W)}),
+        Mistake("you forgot b in the gradient: the gradient of b^T W is b, so grad L = A W + b.",
+                lambda A, b, W, lr: {"W_new": W - lr * (A @ W)}),
+        Mistake("the 1/2 in front of W^T A W cancels the 2 of the derivative: grad L = A W + b, not A W / 2 + b.",
+                lambda A, b, W, lr: {"W_new": W - lr * (0.5 * A @ W + b)}),
+        Mistake("that is the gradient itself, not the new parameters W - lr * grad.",
+                lambda A, b, W, lr: {"W_new": _grad(A, b, W)}),
+    ),
+)
+
+
 def gd_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     r"""The loss $L(W) = \tfrac12 W^\top A W + b^\top W$: ``A`` (2, 2) symmetric, ``b`` (2,), the point ``W`` (2,),
-    and the learning rate ``lr``."""
-    A = np.array([[3.0, 1.0], [1.0, 2.0]])
-    b = np.array([-1.0, 0.5])
-    W = np.array([1.0, -2.0])
-    return A, b, W, 0.1
+    and the learning rate ``lr`` (the book's, or your variant's)."""
+    inputs = GD_STEP.inputs()
+    return inputs["A"], inputs["b"], inputs["W"], inputs["lr"]
 
 
-def check_gd_step(W_new: Any) -> Feedback:
-    """Check one gradient-descent step $W - \\mathrm{lr}(AW + b)$ for the inputs of :func:`gd_inputs`."""
-    A, b, W, lr = gd_inputs()
-    grad = A @ W + b
-    return check_array(W_new, W - lr * grad, name="W_new", mistakes={
-        "you stepped uphill: W + lr * grad climbs the loss; gradient descent subtracts the gradient.": W + lr * grad,
-        "you subtracted the whole gradient: scale it by the learning rate lr first.": W - grad,
-        "you forgot b in the gradient: the gradient of b^T W is b, so grad L = A W + b.": W - lr * (A @ W),
-        "the 1/2 in front of W^T A W cancels the 2 of the derivative: grad L = A W + b, not A W / 2 + b.":
-            W - lr * (0.5 * A @ W + b),
-        "that is the gradient itself, not the new parameters W - lr * grad.": grad,
-    })
+def check_gd_step(W_new):
+    """Check one gradient-descent step $W - \\mathrm{lr}(AW + b)$ for :func:`gd_inputs`, to 4 decimals."""
+    return GD_STEP.check(W_new)
 
 
 # 2. The largest stable learning rate ----------------------------------------------------------------
-#: The matrix $A$ of the quadratic $\tfrac12 W^\top A W$ in exercise 2 (symmetric, positive definite).
-MAX_LR_MATRIX = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]])
+def _max_lr_draw(rng: np.random.Generator) -> dict:
+    diagonal = rng.integers(2, 7, size=3).astype(float)
+    off = rng.choice([0.5, 1.0, 1.5], size=2)
+    A = np.diag(diagonal) + np.diag(off, 1) + np.diag(off, -1)
+    return {"A": A}
 
 
-def check_max_lr(lr_max: Any) -> Feedback:
-    """Check the largest stable learning rate of gradient descent on :data:`MAX_LR_MATRIX`: ``2 / lambda_max``."""
-    lam = np.linalg.eigvalsh(MAX_LR_MATRIX)
-    return check_scalar(lr_max, 2.0 / lam.max(), name="lr_max", rel_tol=1e-4, mistakes={
-        "that is 1 / lambda_max, the rate that removes the steepest direction in one step; the steps may "
-        "overshoot and still shrink, up to 2 / lambda_max.": 1.0 / lam.max(),
-        "that uses the smallest eigenvalue; the steepest direction (the largest eigenvalue) diverges first.":
-            2.0 / lam.min(),
-        "that uses the largest diagonal entry; the diagonal holds the curvatures along the axes, but the "
-        "steepest direction is an eigenvector: use the largest eigenvalue.": 2.0 / MAX_LR_MATRIX.diagonal().max(),
-        "that uses the trace, the sum of the eigenvalues; only the largest one matters.": 2.0 / np.trace(MAX_LR_MATRIX),
-    })
+def _lam(A: np.ndarray) -> np.ndarray:
+    return np.linalg.eigvalsh(A)
+
+
+MAX_LR = Exercise(
+    name="opt_max_lr", points=2, title="Find the largest stable learning rate",
+    answers=(Number("lr_max", Precision(decimals=4)),),
+    book={"A": np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]])},
+    draw=_max_lr_draw,
+    solve=lambda A: {"lr_max": 2.0 / _lam(A).max()},
+    mistakes=(
+        Mistake("that is 1 / lambda_max, the rate that removes the steepest direction in one step; the steps may "
+                "overshoot and still shrink, up to 2 / lambda_max.", lambda A: {"lr_max": 1.0 / _lam(A).max()}),
+        Mistake("that uses the smallest eigenvalue; the steepest direction (the largest eigenvalue) diverges first.",
+                lambda A: {"lr_max": 2.0 / _lam(A).min()}),
+        Mistake("that uses the largest diagonal entry; the diagonal holds the curvatures along the axes, but the "
+                "steepest direction is an eigenvector: use the largest eigenvalue.",
+                lambda A: {"lr_max": 2.0 / A.diagonal().max()}),
+        Mistake("that uses the trace, the sum of the eigenvalues; only the largest one matters.",
+                lambda A: {"lr_max": 2.0 / np.trace(A)}),
+    ),
+)
+
+
+def max_lr_inputs() -> np.ndarray:
+    """The symmetric, positive definite 3 x 3 matrix ``A`` of exercise 2 (the book's, or your variant's)."""
+    return MAX_LR.inputs()["A"]
+
+
+def check_max_lr(lr_max):
+    """Check the largest stable learning rate of gradient descent on :func:`max_lr_inputs`, ``2 / lambda_max``."""
+    return MAX_LR.check(lr_max)
 
 
 # 3. Write momentum ----------------------------------------------------------------------------------
-def check_momentum(momentum_step: Any) -> Feedback:
-    """Check ``momentum_step(W, v, g, lr, mu) -> (W_new, v_new)`` in PyTorch's convention (dampening 0)."""
-    name = "momentum_step"
-    if momentum_step is Ellipsis or momentum_step is None:
-        return Feedback(False, "replace the `...` in the cell with your function, then run the cell again.", name,
-                        answered=False)
-    if not callable(momentum_step):
-        return Feedback(False, f"expected a function, got a {type(momentum_step).__name__}.", name)
-    rng = np.random.default_rng(43)
-    cases = [
-        (np.array([1.0, 2.0]), np.array([0.0, 0.0]), np.array([0.5, -1.0]), 0.1, 0.9),
-        (np.array([1.0, 2.0]), np.array([1.0, -1.0]), np.array([0.5, -1.0]), 0.1, 0.9),
-        (rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), 0.05, 0.5),
-    ]
-    for i, (W, v, g, lr, mu) in enumerate(cases, start=1):
-        where = f"on test case {i} of {len(cases)} (lr = {lr}, mu = {mu})"
-        try:
-            got = momentum_step(W.copy(), v.copy(), g.copy(), lr, mu)
-        except Exception as exc:  # the reader's code: report, never raise
-            return Feedback(False, f"{where}, your function raised {type(exc).__name__}: {exc}", name)
-        if got is Ellipsis or (isinstance(got, (tuple, list)) and any(x is Ellipsis for x in got)):
-            return Feedback(False, "your function still returns `...`: replace it with your code, then run the "
-                                   "cell again.", name, answered=False)
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            return Feedback(False, f"return two arrays, (W_new, v_new); got {type(got).__name__}.", name)
-        W_new, v_new = got
-        W_want, v_want = _momentum_reference(W, v, g, lr, mu)
-        fb = check_array(v_new, v_want, name="v_new", mistakes={
-            "v_new = mu * v + (1 - mu) * g is momentum with dampening mu; torch.optim.SGD's default "
-            "(dampening 0) adds the whole gradient: v_new = mu * v + g.": mu * v + (1 - mu) * g,
-            "v_new = mu * v - lr * g is the other convention, with lr inside the velocity; use PyTorch's: "
-            "v_new = mu * v + g, then W_new = W - lr * v_new.": mu * v - lr * g,
-        })
-        if fb:
-            fb = check_array(W_new, W_want, name="W_new", mistakes={
-                "you moved W with the old velocity v; update v first, then step with the new one.": W - lr * v,
-                "you moved W with the gradient alone: step with the velocity, W - lr * v_new.": W - lr * g,
-                "you stepped uphill: W_new = W - lr * v_new.": W + lr * v_want,
-            })
-        if not fb:
-            return Feedback(False, f"{where}: {fb.message}", name)
-    return Feedback(True, f"passes all {len(cases)} test cases.", name)
+def _momentum_case(shape: tuple, zero_velocity: bool):
+    def draw(rng: np.random.Generator) -> tuple:
+        W, g = rng.normal(size=shape).round(2), rng.normal(size=shape).round(2)
+        v = np.zeros(shape) if zero_velocity else rng.normal(size=shape).round(2)
+        # learning rates that are never 1 - mu, so that lr inside the velocity is not dampening in disguise
+        return W, v, g, float(rng.choice([0.01, 0.03, 0.05])), float(rng.choice([0.5, 0.8, 0.9]))
+    return draw
 
 
-def _momentum_reference(W: np.ndarray, v: np.ndarray, g: np.ndarray, lr: float, mu: float):
+def _momentum(W, v, g, lr, mu):
     v_new = mu * v + g
     return W - lr * v_new, v_new
 
 
+MOMENTUM = Exercise(
+    name="opt_momentum", points=3, title="Write one step of momentum",
+    answers=(Function("momentum_step", families={
+        "the first step (zero velocity)": _momentum_case((2,), True),
+        "a velocity that is not zero": _momentum_case((2,), False),
+        "matrix parameters": _momentum_case((3, 2), False),
+    }, returns=Tuple("momentum_step", (Array("W_new"), Array("v_new"))), per_family=1),),
+    solve=lambda W, v, g, lr, mu: {"momentum_step": _momentum(W, v, g, lr, mu)},
+    mistakes=(
+        Mistake("v_new = mu * v + (1 - mu) * g is momentum with dampening mu; torch.optim.SGD's default (dampening 0) "
+                "adds the whole gradient: v_new = mu * v + g.",
+                lambda W, v, g, lr, mu: (W - lr * (mu * v + (1 - mu) * g), mu * v + (1 - mu) * g)),
+        Mistake("v_new = mu * v - lr * g is the other convention, with lr inside the velocity; use PyTorch's: "
+                "v_new = mu * v + g, then W_new = W - lr * v_new.",
+                lambda W, v, g, lr, mu: (W + mu * v - lr * g, mu * v - lr * g)),
+        Mistake("you moved W with the old velocity v; update v first, then step with the new one.",
+                lambda W, v, g, lr, mu: (W - lr * v, mu * v + g)),
+        Mistake("you moved W with the gradient alone: step with the velocity, W - lr * v_new.",
+                lambda W, v, g, lr, mu: (W - lr * g, mu * v + g)),
+        Mistake("you stepped uphill: W_new = W - lr * v_new.",
+                lambda W, v, g, lr, mu: (W + lr * (mu * v + g), mu * v + g)),
+    ),
+)
+
+
+def check_momentum(momentum_step):
+    """Check ``momentum_step(W, v, g, lr, mu) -> (W_new, v_new)`` in PyTorch's convention (dampening 0), on a first
+    step, a step with a velocity, and matrix parameters."""
+    return MOMENTUM.check(momentum_step)
+
+
 # 4. Adam's moments and their bias correction ---------------------------------------------------------
+def _adam(g: np.ndarray, beta1: float, beta2: float, order=None) -> np.ndarray:
+    m = 0.0
+    for g_t in (g if order is None else g[order]):
+        m = beta1 * m + (1 - beta1) * g_t
+    return np.array([m, m / (1 - beta1 ** len(g))])
+
+
+ADAM_MOMENTS = Exercise(
+    name="opt_adam_moments", points=2, title="Compute Adam's first moment and its correction",
+    answers=(Array("moments", shape=(2,), precision=Precision(figures=4)),),
+    # Not a palindrome: (1, 2, 3, 2, 1), the first edition's, let gradients fed in reverse order pass as right.
+    book={"g": np.array([3.0, 1.0, 4.0, 1.0, 5.0]), "beta1": 0.9, "beta2": 0.999},
+    draw=lambda rng: {"g": rng.integers(1, 7, size=5).astype(float), "beta1": float(rng.choice([0.8, 0.9])),
+                      "beta2": 0.999},
+    solve=lambda g, beta1, beta2: {"moments": _adam(g, beta1, beta2)},
+    mistakes=(
+        Mistake("you swapped the two numbers: first m_5, then m_hat_5 = m_5 / (1 - beta1^5).",
+                lambda g, beta1, beta2: {"moments": _adam(g, beta1, beta2)[::-1]}),
+        Mistake("the second number divides by 1 - beta1^4; at step t = 5 the correction is 1 - beta1^5.",
+                lambda g, beta1, beta2: {"moments": np.array([_adam(g, beta1, beta2)[0],
+                                                              _adam(g, beta1, beta2)[0] / (1 - beta1 ** 4)])}),
+        Mistake("the second number is not corrected: m_hat_5 = m_5 / (1 - beta1^5).",
+                lambda g, beta1, beta2: {"moments": np.array([_adam(g, beta1, beta2)[0]] * 2)}),
+        Mistake("that is the plain mean of the gradients; Adam's m weights recent gradients more, and m_hat is that "
+                "weighted mean.", lambda g, beta1, beta2: {"moments": np.array([g.mean(), g.mean()])}),
+        Mistake("you fed the gradients in reverse order: the first one Adam sees is g[0], so the last, g[4], gets the "
+                "largest weight, 1 - beta1.", lambda g, beta1, beta2: {"moments": _adam(g, beta1, beta2, order=slice(None, None, -1))}),
+    ),
+)
+
+
 def adam_inputs() -> tuple[np.ndarray, float, float]:
     """Five gradients of one parameter, ``g`` (5,), in the order Adam sees them, and ``beta1``, ``beta2``."""
-    return np.array([1.0, 2.0, 3.0, 2.0, 1.0]), 0.9, 0.999
+    inputs = ADAM_MOMENTS.inputs()
+    return inputs["g"], inputs["beta1"], inputs["beta2"]
 
 
-def check_adam_moments(answer: Any) -> Feedback:
-    """Check ``[m_5, m_hat_5]``: Adam's first moment after the five gradients, before and after bias correction."""
-    g, b1, _ = adam_inputs()
-    m = 0.0
-    for gt in g:
-        m = b1 * m + (1 - b1) * gt
-    t = len(g)
-    m_hat = m / (1 - b1**t)
-    m_prev_power = m / (1 - b1 ** (t - 1))
-    return check_array(answer, [m, m_hat], name="[m_5, m_hat_5]", atol=1e-6, mistakes={
-        "you swapped the two numbers: first m_5, then m_hat_5 = m_5 / (1 - beta1^5).": [m_hat, m],
-        "the second number divides by 1 - beta1^4; at step t = 5 the correction is 1 - beta1^5.": [m, m_prev_power],
-        "the second number is not corrected: m_hat_5 = m_5 / (1 - beta1^5).": [m, m],
-        "that is the plain mean of the gradients; Adam's m weights recent gradients more, and m_hat is that "
-        "weighted mean.": [float(np.mean(g)), float(np.mean(g))],
-    })
+def check_adam_moments(moments):
+    """Check ``[m_5, m_hat_5]``: Adam's first moment after the five gradients, before and after bias correction, to
+    4 significant figures."""
+    return ADAM_MOMENTS.check(moments)
 
 
 # 5. Gradient noise and the batch size ----------------------------------------------------------------
-#: Exercise 5: the measured variance of the mini-batch gradient at batch size 8, and the new batch size.
-NOISE_VARIANCE_AT_8 = 0.5
-NOISE_NEW_BATCH = 128
+NOISE = Exercise(
+    name="opt_noise", points=2, title="Predict the noise of a larger batch",
+    answers=(Number("variance", Precision(figures=4)),),
+    book={"variance_at": 0.5, "batch": 8, "new_batch": 128},
+    draw=lambda rng: {"variance_at": float(rng.choice([0.2, 0.5, 0.8, 1.2])), "batch": int(rng.choice([4, 8, 16])),
+                      "new_batch": int(rng.choice([64, 128, 256, 512]))},
+    solve=lambda variance_at, batch, new_batch: {"variance": variance_at * batch / new_batch},
+    mistakes=(
+        Mistake("that scales like the standard deviation, 1 / sqrt(B); the variance scales like 1 / B.",
+                lambda variance_at, batch, new_batch: {"variance": variance_at * np.sqrt(batch / new_batch)}),
+        Mistake("the variance falls as the batch grows: it is proportional to 1 / B, not to B.",
+                lambda variance_at, batch, new_batch: {"variance": variance_at * new_batch / batch}),
+        Mistake("that is the variance of one example's gradient (B = 1); divide it by the new batch size as well.",
+                lambda variance_at, batch, new_batch: {"variance": variance_at * batch}),
+    ),
+)
 
 
-def check_noise_variance(variance: Any) -> Feedback:
-    """Check the variance of the mini-batch gradient at batch size 128, given 0.5 at batch size 8: ``0.5 * 8 / 128``."""
-    v8, b = NOISE_VARIANCE_AT_8, NOISE_NEW_BATCH
-    return check_scalar(variance, v8 * 8 / b, name="variance", mistakes={
-        "that scales like the standard deviation, 1 / sqrt(B); the variance scales like 1 / B.": v8 * np.sqrt(8 / b),
-        "the variance falls as the batch grows: it is proportional to 1 / B, not to B.": v8 * b / 8,
-        "that is the variance of one example's gradient (B = 1); divide it by 128 as well.": v8 * 8,
-    })
+def noise_inputs() -> dict:
+    """``variance_at``: the measured variance at batch size ``batch``; ``new_batch``: the batch size asked about."""
+    return NOISE.inputs()
+
+
+def check_noise_variance(variance):
+    """Check the variance of the mini-batch gradient at the new batch size: ``variance_at * batch / new_batch``."""
+    return NOISE.check(variance)
 
 
 # 6. Debug a training loop ---------------------------------------------------------------------------
-def loop_inputs():
-    """A regression data set as float64 tensors: ``X`` (64, 3) and ``y`` (64, 1)."""
-    import torch
+def _loop_draw(rng: np.random.Generator) -> dict:
+    X = rng.normal(size=(64, 3))
+    w = rng.uniform(-2, 2, size=(3, 1)).round(1)
+    return {"X": X, "y": X @ w + rng.uniform(-1, 1) + 0.1 * rng.normal(size=(64, 1))}
 
+
+def _loop_book() -> dict:
     rng = np.random.default_rng(46)
     X = rng.normal(size=(64, 3))
-    y = X @ np.array([[1.5], [-2.0], [0.5]]) + 0.1 * rng.normal(size=(64, 1))
-    return torch.from_numpy(X), torch.from_numpy(y)
+    return {"X": X, "y": X @ np.array([[1.5], [-2.0], [0.5]]) + 0.1 * rng.normal(size=(64, 1))}
 
 
-def train_linear(zero_grad: str = "before backward", steps: int = 50, lr: float = 0.05) -> np.ndarray:
-    """The weights of ``nn.Linear(3, 1)`` (started at zero) after ``steps`` SGD steps on the MSE of :func:`loop_inputs`.
+def loop_inputs():
+    """A regression data set as float64 tensors: ``X`` (64, 3) and ``y`` (64, 1) (the book's, or your variant's)."""
+    import torch
+
+    inputs = ZERO_GRAD.inputs()
+    return torch.from_numpy(inputs["X"]), torch.from_numpy(inputs["y"])
+
+
+def train_linear(zero_grad: str = "before backward", steps: int = 50, lr: float = 0.05, X=None, y=None) -> np.ndarray:
+    """The weights of ``nn.Linear(3, 1)`` (started at zero) after ``steps`` SGD steps on the MSE of ``X``, ``y``
+    (default: :func:`loop_inputs`).
 
     ``zero_grad`` says where the loop clears the gradients: ``"before backward"`` (right), ``"never"`` (the
     bug of the exercise) or ``"after backward"`` (a second bug: the step then sees a zero gradient).
     """
     import torch
 
-    X, y = loop_inputs()
+    if X is None:
+        X, y = loop_inputs()
+    X, y = torch.as_tensor(X, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
     model = torch.nn.Linear(3, 1, dtype=torch.float64)
     torch.nn.init.zeros_(model.weight)
     torch.nn.init.zeros_(model.bias)
@@ -191,30 +276,33 @@ def train_linear(zero_grad: str = "before backward", steps: int = 50, lr: float 
     return model.weight.detach().numpy().copy()
 
 
-def check_zero_grad(W: Any) -> Feedback:
-    """Check the weights, shape (1, 3), of the fixed training loop of exercise 6.
+ZERO_GRAD = Exercise(
+    name="opt_zero_grad", points=2, title="Debug a training loop",
+    answers=(Array("W_fixed", shape=(1, 3), precision=Precision(rel=1e-6, abs=1e-9)),),
+    book=_loop_book(),
+    draw=_loop_draw,
+    solve=lambda X, y: {"W_fixed": train_linear("before backward", X=X, y=y)},
+    mistakes=(
+        Mistake("these are the weights of the loop as given, with its bug: without zero_grad(), backward() adds each "
+                "new gradient to the old ones, so every step uses the sum of all gradients so far. Fix the loop and "
+                "run the cell again.", lambda X, y: {"W_fixed": train_linear("never", X=X, y=y)}, answered=False),
+        Mistake("the weights never moved: zero_grad() between backward() and step() erases the gradient before the "
+                "step uses it. Clear the gradients before backward().",
+                lambda X, y: {"W_fixed": train_linear("after backward", X=X, y=y)}),
+    ),
+)
 
-    The weights of the loop as given, with its bug, count as "not answered yet": the reader has still to fix it.
-    """
-    fb = check_array(W, train_linear("before backward"), name="W", atol=1e-8, mistakes={
-        _BUGGY_LOOP: train_linear("never"),
-        "the weights never moved: zero_grad() between backward() and step() erases the gradient before the step "
-        "uses it. Clear the gradients before backward().": train_linear("after backward"),
-    })
-    if fb.message == _BUGGY_LOOP:
-        return Feedback(False, _BUGGY_LOOP, "W", answered=False)
-    return fb
 
-
-_BUGGY_LOOP = ("these are the weights of the loop as given, with its bug: without zero_grad(), backward() adds each "
-               "new gradient to the old ones, so every step uses the sum of all gradients so far. Fix the loop and "
-               "run the cell again.")
+def check_zero_grad(W_fixed):
+    """Check the weights, shape (1, 3), of the fixed training loop of exercise 6. The weights of the loop as given,
+    with its bug, count as "not answered yet": the reader has still to fix it."""
+    return ZERO_GRAD.check(W_fixed)
 
 
 # 7. Choose a schedule -------------------------------------------------------------------------------
-def check_schedule(answer: Any) -> Feedback:
-    """Multiple choice: which schedule fixes a loss that falls fast and then stalls, bouncing, above its best value?"""
-    return check_choice(answer, correct="b", name="answer", explanations={
+SCHEDULE = Exercise(
+    name="opt_schedule", points=1, title="Choose a schedule",
+    answers=(Choice("answer", explanations={
         "a": "No: a larger constant learning rate makes the bouncing worse. With a constant lr, mini-batch noise "
              "keeps the parameters moving in a region whose size grows with lr.",
         "b": "Yes: the loss fell fast, so the early learning rate is good; the bouncing is the gradient noise "
@@ -223,4 +311,14 @@ def check_schedule(answer: Any) -> Feedback:
         "c": "No: warmup changes the first steps only. The loss already falls well early on; the trouble is at "
              "the end.",
         "d": "No: a smaller batch makes each gradient noisier (variance proportional to 1 / B), so the bouncing grows.",
-    })
+    }),),
+    solve=lambda: {"answer": "b"},
+)
+
+
+def check_schedule(answer):
+    """Multiple choice: which schedule fixes a loss that falls fast and then stalls, bouncing, above its best value?"""
+    return SCHEDULE.check(answer)
+
+
+EXERCISES = (GD_STEP, MAX_LR, MOMENTUM, ADAM_MOMENTS, NOISE, ZERO_GRAD, SCHEDULE)
