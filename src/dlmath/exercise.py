@@ -129,6 +129,8 @@ class Array:
     name: str
     shape: tuple[int, ...] | None = None
     precision: Precision = Precision(rel=1e-6)
+    #: Accept a column or a row, (n, 1) or (1, n), for a vector of shape (n,).
+    squeeze: bool = False
 
     def parse(self, answer: Any) -> tuple[Any, str | None]:
         if hasattr(answer, "detach") and hasattr(answer, "numpy"):
@@ -139,6 +141,8 @@ class Array:
             arr = np.asarray(answer, dtype=float)
         except (TypeError, ValueError):
             return None, f"{self.name} must be an array of numbers; NumPy cannot turn a {type(answer).__name__} into one."
+        if self.squeeze and arr.ndim == 2 and 1 in arr.shape:
+            arr = arr.reshape(-1)
         if self.shape is not None and arr.shape != tuple(self.shape):
             hint = " It looks transposed." if arr.ndim == 2 and arr.shape == tuple(self.shape)[::-1] else ""
             return None, f"{self.name} must have shape {tuple(self.shape)}, got shape {arr.shape}.{hint}"
@@ -560,7 +564,8 @@ class Exercise:
                 for mistake in self.mistakes:  # the first case the function gets wrong: which mistake gives that?
                     wrong_fn = mistake.produces
                     if _agrees(fn, output, args, lambda *a: wrong_fn(*a, **inputs)):
-                        return Feedback(False, mistake.message.format(**_formattable(inputs)), label)
+                        return Feedback(False, mistake.message.format(**_formattable(inputs)), label,
+                                        answered=mistake.answered)
                 parsed, problem = fn.returns.parse(output)
                 where = f"on a case of the family '{family}' ({shown})"
                 if problem:
