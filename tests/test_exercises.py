@@ -149,3 +149,18 @@ def test_introduction_gd_step():
     assert intro.check_gd_step(theta - lr * grad)
     assert "uphill" in intro.check_gd_step(theta + lr * grad).message
     assert "scaled by the learning rate" in intro.check_gd_step(theta - grad).message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_introduction_references_agree_with_pytorch(seed):
+    from dlmath.introduction import exercises as intro
+
+    count = intro.MLP_PARAMS.reference(seed)
+    for _, (sizes,) in intro.MLP_PARAMS.cases(seed) + intro.MLP_PARAMS.cases(seed, hidden=True):
+        layers = [torch.nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        assert count(sizes) == sum(p.numel() for layer in layers for p in layer.parameters())
+    d = intro.GD_STEP.inputs(seed)
+    param = torch.nn.Parameter(torch.from_numpy(d["theta"].copy()))
+    param.grad = torch.from_numpy(d["grad"].copy())
+    torch.optim.SGD([param], lr=d["lr"]).step()
+    np.testing.assert_allclose(intro.GD_STEP.expected(seed)["theta_new"], param.detach().numpy(), rtol=1e-12)
