@@ -495,7 +495,7 @@ class Exercise:
         values = {}
         for answer in self.answers:
             given = answers.get(answer.name, Ellipsis)
-            if given is Ellipsis or given is None:
+            if given is Ellipsis or given is None or (isinstance(given, (tuple, list)) and any(g is Ellipsis for g in given)):
                 return Feedback(False, f"replace the `...` with your {answer.name}, then run the cell again.",
                                 label, answered=False)
             value, problem = answer.parse(given)

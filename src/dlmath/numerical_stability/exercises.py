@@ -1,30 +1,31 @@
-"""Exercises of chapter 06 (numerical stability): their inputs and their checks.
+"""Exercises of chapter 06 (numerical stability), each one specification (:class:`dlmath.exercise.Exercise`).
 
-Each ``*_inputs()`` returns the exercise's data (seeded, the same on every machine); each ``check_*``
-takes the reader's answer and returns a :class:`dlmath.checks.Feedback`, naming the known mistakes.
+The notebook reads each exercise's inputs with ``*_inputs()`` (the book's own, or a student's variant) and
+checks an answer with ``check_*``; the graded tests (``EXERCISE.test``) apply the same rule.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
+from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Tuple
 from . import reference as numerics
-from ..checks import (Feedback, _as_number, _to_array, _unanswered, check_array, check_choice, check_function,
-                      check_scalar)
 
 __all__ = [
-    "check_spacing",
-    "check_exp_limits",
-    "check_logsumexp",
-    "check_he_std",
-    "layer_norm_inputs", "check_layer_norm",
-    "clip_inputs", "check_clip",
-    "check_cancellation",
-    "SMALL_GRADIENT", "check_loss_scale",
+    "EXERCISES",
+    "SPACING", "check_spacing",
+    "EXP_LIMITS", "check_exp_limits",
+    "LOGSUMEXP", "check_logsumexp",
+    "HE_STD", "he_inputs", "check_he_std",
+    "LAYER_NORM", "layer_norm_inputs", "check_layer_norm",
+    "CLIP", "clip_inputs", "check_clip",
+    "CANCELLATION", "check_cancellation",
+    "LOSS_SCALE", "loss_scale_inputs", "check_loss_scale",
 ]
+
+EXACT = Precision(rel=1e-12, abs=0.0)
 
 
 def _p2(k: int, factor: float = 1.0) -> float:
@@ -35,70 +36,68 @@ def _p2(k: int, factor: float = 1.0) -> float:
         return math.inf
 
 
-def _each_case(fn: Any, name: str, cases: list[tuple[tuple, Any, Any]], done: str) -> Feedback:
-    """:func:`check_function` over ``(args, expected, compare)`` cases, each with its own ``compare``."""
-    for i, (args, want, compare) in enumerate(cases, start=1):
-        fb = check_function(fn, [(args, want)], name=name, compare=compare)
-        if not fb.ok:
-            message = fb.message.replace("on test case 1 of 1", f"on test case {i} of {len(cases)}")
-            return Feedback(False, message, name, fb.answered)
-    return Feedback(True, done, name)
-
-
 # 1. The gap after a number ----------------------------------------------------------------------
-def check_spacing(gap: Any) -> Feedback:
-    """Check ``gap(x, M)``: the distance from a normal number x to the next larger one, 2^(floor(log2 x) - M)."""
-    cases = [(1.0, 10), (4.0, 7), (1000.0, 7), (65504.0, 10), (0.3, 23), (3.0, 52), (6.0, 2)]
+def _gap(x: float, M: int) -> float:
+    return _p2(math.floor(math.log2(x)) - M)
 
-    def compare_for(x: float, M: int):
-        k = math.floor(math.log2(x))
-        mistakes = {
-            f"that is x * 2^-M, the gap scaled by x itself; the gap is the same power of two for every number from "
-            f"2^k to 2^(k+1): here 2^{k} <= x < 2^{k + 1}, so the gap is 2^({k} - M).": x * _p2(-M),
-            "that is epsilon, the gap after 1; further from 1 the gap is larger or smaller by the power of two "
-            "in front of x: 2^(floor(log2 x) - M).": _p2(-M),
-            "that rounds log2(x) up; the exponent of x is floor(log2 x), the largest power of two not above x.":
-                _p2(math.ceil(math.log2(x)) - M),
-            "that is the gap with 2^-(M+1), half the right size; the last of the M mantissa bits is worth 2^-M.":
-                _p2(k - M - 1),
-        }
 
-        def compare(got: Any, want: float) -> Feedback:
-            return check_scalar(got, want, name="gap", rel_tol=1e-12, abs_tol=0.0, mistakes=mistakes)
+SPACING = Exercise(
+    name="num_spacing", points=3, title="The gap after a number",
+    answers=(Function("gap", families={
+        "epsilon of each format": lambda rng: (1.0, int(rng.choice([7, 10, 23, 52]))),
+        "numbers above 1": lambda rng: (float(rng.choice([4.0, 6.0, 1000.0, 65504.0])), int(rng.choice([7, 10]))),
+        "numbers below 1": lambda rng: (float(rng.choice([0.3, 0.1, 0.7])), int(rng.choice([10, 23]))),
+        "float64": lambda rng: (float(rng.choice([3.0, 12.5])), 52),
+        "an 8-bit format": lambda rng: (float(rng.choice([6.0, 1.5, 0.4])), 2),
+    }, returns=Number("gap", EXACT), per_family=1),),
+    solve=lambda x, M: {"gap": _gap(x, M)},
+    mistakes=(
+        Mistake("that is x * 2^-M, the gap scaled by x itself; the gap is the same power of two for every number from "
+                "2^k to 2^(k+1), so it is 2^(floor(log2 x) - M).", lambda x, M: x * _p2(-M)),
+        Mistake("that is epsilon, the gap after 1; further from 1 the gap is larger or smaller by the power of two "
+                "in front of x: 2^(floor(log2 x) - M).", lambda x, M: _p2(-M)),
+        Mistake("that rounds log2(x) up; the exponent of x is floor(log2 x), the largest power of two not above x.",
+                lambda x, M: _p2(math.ceil(math.log2(x)) - M)),
+        Mistake("that is the gap with 2^-(M+1), half the right size; the last of the M mantissa bits is worth 2^-M.",
+                lambda x, M: _p2(math.floor(math.log2(x)) - M - 1)),
+    ),
+)
 
-        return compare
 
-    checked = [((x, M), _p2(math.floor(math.log2(x)) - M), compare_for(x, M)) for x, M in cases]
-    return _each_case(gap, "gap", checked, f"passes all {len(cases)} test cases: from the gap after 1 (epsilon) to "
-                                           "the gap after float16's largest number, 32.")
+def check_spacing(gap):
+    """Check ``gap(x, M)``: the distance from a normal number x to the next larger one, 2^(floor(log2 x) - M), on
+    epsilon, numbers above and below 1, float64 and an 8-bit format."""
+    return SPACING.check(gap)
 
 
 # 2. Predict overflow of exp -----------------------------------------------------------------------
-def check_exp_limits(answer: Any) -> Feedback:
-    """Check ``(n32, n16)``: the largest integers n with ``exp(n)`` finite in float32 and in float16: (88, 11)."""
-    if (fb := _unanswered(answer, "answer")) is not None:
-        return fb
-    if isinstance(answer, (tuple, list)) and any(a is Ellipsis for a in answer):
-        return Feedback(False, "replace each `...` with your number, then run the cell again.", "answer", answered=False)
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2 or any(_as_number(a) is None for a in answer):
-        return Feedback(False, f"answer with a pair of integers (n32, n16), got {answer!r:.60}.", "answer")
-    n32, n16 = (_as_number(a) for a in answer)
-    known = {
-        (38, 4): "those are the decimal exponents of the largest numbers (3.4e38, 6.6e4); you need ln(max), not log10(max).",
-        (127, 15): "those are the largest binary exponents; exp(n) = 2^(n / ln 2), so n can reach ln(max) only.",
-        (709, 709): "709 is the limit of float64; the question is about float32 and float16.",
-        (89, 12): "one too far: exp(89) = 4.5e38 is above float32's largest number, 3.4e38, and exp(12) = 162755 "
-                  "above float16's, 65504.",
-    }
-    if (n32, n16) == (88, 11):
-        return Feedback(True, "exp(88) = 1.7e38 and exp(11) = 59874 are the last finite ones: ln(3.4e38) = 88.7, "
-                              "ln(65504) = 11.09.", "answer")
-    for (a, b), message in known.items():
-        if (n32, n16) == (a, b) or (a == b and n32 == a):
-            return Feedback(False, message, "answer")
-    wrong = [name for name, got, want in (("n32", n32, 88), ("n16", n16, 11)) if got != want]
-    return Feedback(False, f"{' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right: the largest n "
-                           "solves exp(n) <= max, so n = floor(ln(max)).", "answer")
+def _limits_hint(values: dict) -> str | None:
+    n32, n16 = values["answer"]
+    if 709 in (n32, n16):
+        return "709 is the limit of float64; the question is about float32 and float16."
+    return None
+
+
+EXP_LIMITS = Exercise(
+    name="num_exp_limits", points=2, title="Predict where exp overflows",
+    answers=(Tuple("answer", (Number("n32", EXACT), Number("n16", EXACT))),),
+    solve=lambda: {"answer": (math.floor(math.log(numerics.FORMATS["float32"].max)),
+                              math.floor(math.log(numerics.FORMATS["float16"].max)))},
+    mistakes=(
+        Mistake("those are the decimal exponents of the largest numbers (3.4e38, 6.6e4); you need ln(max), not "
+                "log10(max).", lambda: {"answer": (38, 4)}),
+        Mistake("those are the largest binary exponents; exp(n) = 2^(n / ln 2), so n can reach ln(max) only.",
+                lambda: {"answer": (127, 15)}),
+        Mistake("one too far: exp(89) = 4.5e38 is above float32's largest number, 3.4e38, and exp(12) = 162755 "
+                "above float16's, 65504.", lambda: {"answer": (89, 12)}),
+    ),
+    hints=(lambda values: _limits_hint(values),),
+)
+
+
+def check_exp_limits(answer):
+    """Check ``(n32, n16)``: the largest integers n with ``exp(n)`` finite in float32 and in float16."""
+    return EXP_LIMITS.check(answer)
 
 
 # 3. Write a stable log-sum-exp for a batch ------------------------------------------------------
@@ -107,127 +106,166 @@ def _lse_columns(Z: np.ndarray) -> np.ndarray:
     return m + np.log(np.sum(np.exp(Z - m), axis=0))
 
 
-def check_logsumexp(logsumexp: Any) -> Feedback:
+def _lse_rows(Z):
+    m = Z.max(axis=1)
+    return m + np.log(np.sum(np.exp(Z - m[:, None]), axis=1))
+
+
+def _lse_global(Z):
+    with np.errstate(divide="ignore"):
+        return Z.max() + np.log(np.sum(np.exp(Z - Z.max()), axis=0))
+
+
+def _lse_naive(Z):
+    with np.errstate(over="ignore", divide="ignore"):
+        return np.log(np.sum(np.exp(Z), axis=0))
+
+
+LOGSUMEXP = Exercise(
+    name="num_logsumexp", points=3, title="A stable log-sum-exp for a batch",
+    answers=(Function("logsumexp", families={
+        "zeros": lambda rng: (np.zeros((int(rng.integers(2, 5)), int(rng.integers(2, 4)))),),
+        "ordinary logits": lambda rng: (rng.normal(size=(4, 5)),),
+        "columns of 1000 and -1000": lambda rng: (np.array([[1000.0, -1000.0, 0.0], [1000.0, -1000.0, 0.0]])
+                                                  + rng.normal(0, 1, size=(2, 3)).round(1),),
+        "one huge logit": lambda rng: (np.c_[np.array([1e4, 0.0, -5.0]), rng.normal(size=(3, 3)).round(1)],),
+    }, returns=Array("logsumexp", precision=Precision(rel=1e-6, abs=1e-9)), per_family=1),),
+    solve=lambda Z: {"logsumexp": _lse_columns(np.asarray(Z, dtype=float))},
+    mistakes=(
+        Mistake("it returned one number per row; the logits of an example are a column, so sum over axis 0 and return "
+                "one number per column.", _lse_rows),
+        Mistake("a column far below the largest logit of the whole matrix gives -inf: subtract each column's own "
+                "maximum (axis=0, keepdims=True).", _lse_global),
+        Mistake("exp overflows for logits near 1000 (and underflows near -1000): subtract each column's largest logit "
+                "before exponentiating, then add it back.", _lse_naive),
+        Mistake("you subtracted the largest logit m but did not add it back: log sum exp(z) = m + log sum exp(z - m).",
+                lambda Z: _lse_columns(Z) - Z.max(axis=0)),
+    ),
+)
+
+
+def check_logsumexp(logsumexp):
     """Check a reader's ``logsumexp(Z)``: the log-sum-exp of each column of Z (K, N), shape (N,), stably."""
-    rng = np.random.default_rng(63)
-    matrices = [
-        np.zeros((3, 2)),
-        rng.normal(size=(4, 5)),
-        np.array([[1000.0, -1000.0, 0.0], [1000.0, -1000.0, 0.0]]),
-        np.array([[1e4, 0.0, -3.0, 2.0], [0.0, 5.0, -4.0, 2.0], [-5.0, 1.0, -5.0, 2.0]]),
-    ]
-
-    def compare_for(Z: np.ndarray):
-        def compare(got: Any, want: np.ndarray) -> Feedback:
-            if (fb := _unanswered(got, "logsumexp")) is not None:
-                return fb
-            arr, fb = _to_array(got, "logsumexp")
-            if fb is not None:
-                return fb
-            K, N = Z.shape
-            if arr.shape == (K,) and K != N:
-                return Feedback(False, f"it returned shape {arr.shape}, one number per row; the logits of an example "
-                                       f"are a column, so sum over axis 0 and return shape ({N},).", "logsumexp")
-            if arr.shape == (N,) and not np.all(np.isfinite(arr)):
-                with np.errstate(divide="ignore"):
-                    global_max = Z.max() + np.log(np.sum(np.exp(Z - Z.max()), axis=0))
-                if np.array_equal(np.isneginf(arr), np.isneginf(global_max)) and np.isneginf(arr).any():
-                    return Feedback(False, "a column far below the largest logit of the whole matrix gives -inf: "
-                                           "subtract each column's own maximum (axis=0, keepdims=True).", "logsumexp")
-                return Feedback(False, f"it returned {arr} where the answer is finite, {want}: exp overflows or "
-                                       "underflows. Subtract each column's largest logit before exponentiating.",
-                                "logsumexp")
-            return check_array(arr, want, name="logsumexp", atol=1e-9, rtol=1e-12, mistakes={
-                "you subtracted the largest logit m but did not add it back: log sum exp(z) = m + log sum exp(z - m).":
-                    want - Z.max(axis=0),
-            })
-
-        return compare
-
-    cases = [((Z.copy(),), _lse_columns(Z), compare_for(Z)) for Z in matrices]
-    return _each_case(logsumexp, "logsumexp", cases, "passes all 4 test cases, extreme columns included.")
+    return LOGSUMEXP.check(logsumexp)
 
 
 # 4. The He scale of a layer -----------------------------------------------------------------------
-def check_he_std(std: Any) -> Feedback:
-    """Check the std of ``kaiming_normal_`` (fan_in, ReLU) for ``nn.Linear(512, 256)``: sqrt(2 / 512)."""
-    return check_scalar(std, math.sqrt(2 / 512), name="std", rel_tol=1e-4, mistakes={
-        "that uses the 256 outputs; mode='fan_in' (the default) uses the 512 inputs of nn.Linear(512, 256).":
-            math.sqrt(2 / 256),
-        "that is the variance 2 / n_in; the standard deviation is its square root.": 2 / 512,
-        "that is 1 / sqrt(n_in), the scale for a linear or tanh layer; ReLU zeroes half of its input, "
-        "so He doubles the variance: sqrt(2 / n_in).": math.sqrt(1 / 512),
-        "that is the Xavier scale sqrt(2 / (n_in + n_out)); He's scale for ReLU uses n_in only: sqrt(2 / n_in).":
-            math.sqrt(2 / 768),
-    })
+HE_STD = Exercise(
+    name="num_he_std", points=2, title="The He scale of a layer",
+    answers=(Number("std", Precision(figures=4)),),
+    book={"n_in": 512, "n_out": 256},
+    draw=lambda rng: {"n_in": int(rng.choice([64, 128, 300, 784, 1024])), "n_out": int(rng.choice([10, 32, 200, 512]))},
+    solve=lambda n_in, n_out: {"std": math.sqrt(2 / n_in)},
+    mistakes=(
+        Mistake("that uses the {n_out} outputs; mode='fan_in' (the default) uses the {n_in} inputs of "
+                "nn.Linear({n_in}, {n_out}).", lambda n_in, n_out: {"std": math.sqrt(2 / n_out)}),
+        Mistake("that is the variance 2 / n_in; the standard deviation is its square root.",
+                lambda n_in, n_out: {"std": 2 / n_in}),
+        Mistake("that is 1 / sqrt(n_in), the scale for a linear or tanh layer; ReLU zeroes half of its input, so He "
+                "doubles the variance: sqrt(2 / n_in).", lambda n_in, n_out: {"std": math.sqrt(1 / n_in)}),
+        Mistake("that is the Xavier scale sqrt(2 / (n_in + n_out)); He's scale for ReLU uses n_in only: "
+                "sqrt(2 / n_in).", lambda n_in, n_out: {"std": math.sqrt(2 / (n_in + n_out))}),
+    ),
+)
+
+
+def he_inputs() -> tuple[int, int]:
+    """The layer's ``n_in`` and ``n_out``: ``nn.Linear(n_in, n_out)`` (the book's, or your variant's)."""
+    inputs = HE_STD.inputs()
+    return inputs["n_in"], inputs["n_out"]
+
+
+def check_he_std(std):
+    """Check the std of ``kaiming_normal_`` (fan_in, ReLU) for ``nn.Linear(n_in, n_out)``: sqrt(2 / n_in), to 4
+    significant figures."""
+    return HE_STD.check(std)
 
 
 # 5. Layer norm of a small batch -------------------------------------------------------------------
+def _ln_draw(rng: np.random.Generator) -> dict:
+    return {"Z": rng.integers(-3, 8, size=(4, 3)) + rng.integers(0, 2, size=(4, 3)) / 2,
+            "gamma": rng.choice([0.5, 1.0, 2.0], size=4), "beta": rng.choice([-1.0, 0.0, 1.0], size=4)}
+
+
+def _ln_unbiased(Z, gamma, beta, eps=1e-5):
+    return gamma[:, None] * (Z - Z.mean(0)) / np.sqrt(Z.var(0, ddof=1) + eps) + beta[:, None]
+
+
+LAYER_NORM = Exercise(
+    name="num_layer_norm", points=2, title="Layer norm of a small batch",
+    answers=(Array("Z_hat", shape=(4, 3), precision=Precision(rel=1e-6, abs=1e-6)),),
+    book={"Z": np.array([[1.0, 2.0, -1.0], [3.0, 2.0, 0.0], [5.0, 2.5, 1.0], [7.0, 1.5, 4.0]]),
+          "gamma": np.array([1.0, 2.0, 0.5, 1.0]), "beta": np.array([0.0, 0.0, 1.0, -1.0])},
+    draw=_ln_draw,
+    solve=lambda Z, gamma, beta: {"Z_hat": numerics.layer_norm(Z, gamma, beta, 1e-5)},
+    mistakes=(
+        Mistake("you normalised each row (each feature over the batch): that is batch norm. Layer norm normalises each "
+                "column, one example over its 4 features.",
+                lambda Z, gamma, beta: {"Z_hat": numerics.batch_norm(Z, gamma, beta, 1e-5)[0]}),
+        Mistake("you divided by the unbiased variance (ddof=1); layer norm uses the plain mean of squared deviations.",
+                lambda Z, gamma, beta: {"Z_hat": _ln_unbiased(Z, gamma, beta)}),
+        Mistake("you left out gamma and beta: after normalising, scale row i by gamma[i] and add beta[i].",
+                lambda Z, gamma, beta: {"Z_hat": numerics.layer_norm(Z, eps=1e-5)}),
+    ),
+)
+
+
 def layer_norm_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``Z`` (4, 3), one column per example, and the layer norm's ``gamma`` and ``beta`` (4,)."""
-    Z = np.array([[1.0, 2.0, -1.0],
-                  [3.0, 2.0, 0.0],
-                  [5.0, 2.5, 1.0],
-                  [7.0, 1.5, 4.0]])
-    return Z, np.array([1.0, 2.0, 0.5, 1.0]), np.array([0.0, 0.0, 1.0, -1.0])
+    inputs = LAYER_NORM.inputs()
+    return inputs["Z"], inputs["gamma"], inputs["beta"]
 
 
-def check_layer_norm(Z_hat: Any) -> Feedback:
+def check_layer_norm(Z_hat):
     """Check the layer norm (eps = 1e-5) of :func:`layer_norm_inputs`: each column normalised over the features."""
-    Z, gamma, beta = layer_norm_inputs()
-    eps = 1e-5
-    expected = numerics.layer_norm(Z, gamma, beta, eps)
-    unbiased = gamma[:, None] * (Z - Z.mean(0)) / np.sqrt(Z.var(0, ddof=1) + eps) + beta[:, None]
-    per_row, _, _ = numerics.batch_norm(Z, gamma, beta, eps)
-    return check_array(Z_hat, expected, name="Z_hat", atol=1e-6, mistakes={
-        "you normalised each row (each feature over the batch): that is batch norm. Layer norm normalises each "
-        "column, one example over its 4 features.": per_row,
-        "you divided by the unbiased variance (ddof=1); layer norm uses the plain mean of squared deviations.": unbiased,
-        "you left out gamma and beta: after normalising, scale row i by gamma[i] and add beta[i].":
-            numerics.layer_norm(Z, eps=eps),
-    })
+    return LAYER_NORM.check(Z_hat)
 
 
 # 6. Debug gradient clipping -----------------------------------------------------------------------
+def _clip_draw(rng: np.random.Generator) -> dict:
+    max_norm = float(rng.choice([0.5, 1.0, 2.0]))
+    W, b = rng.normal(size=(3, 2)).round(2), rng.normal(size=3).round(2)
+    scale = 1.5 * max_norm / math.sqrt(np.sum(W ** 2) + np.sum(b ** 2)) * rng.uniform(1.0, 3.0)
+    return {"grads": [(W * scale).round(2), (b * scale).round(2)], "max_norm": max_norm}
+
+
+def _clip_book() -> dict:
+    rng = np.random.default_rng(66)
+    return {"grads": [rng.normal(size=(3, 2)).round(2) * 3, rng.normal(size=3).round(2)], "max_norm": 1.0}
+
+
+CLIP = Exercise(
+    name="num_clip", points=3, title="Debug gradient clipping",
+    answers=(Tuple("clipped", (Array("clipped[0]", shape=(3, 2)), Array("clipped[1]", shape=(3,)))),),
+    book=_clip_book(),
+    draw=_clip_draw,
+    solve=lambda grads, max_norm: {"clipped": tuple(numerics.clip_grad_norm(grads, max_norm, eps=0.0)[0])},
+    mistakes=(
+        Mistake("each gradient was clipped on its own, which changes the direction of the update. Compute one norm over "
+                "all gradients together, sqrt(sum of squares of every entry), and scale every gradient by the same "
+                "factor.", lambda grads, max_norm: {"clipped": tuple(g * min(1.0, max_norm / np.linalg.norm(g))
+                                                                      for g in grads)}),
+        Mistake("the gradients are unchanged, but their global norm is above max_norm = {max_norm}: scale them by "
+                "max_norm / norm.", lambda grads, max_norm: {"clipped": tuple(grads)}),
+    ),
+)
+
+
 def clip_inputs() -> tuple[list[np.ndarray], float]:
     """Two gradients, of a weight matrix (3, 2) and of a bias (3,), and the clipping threshold ``max_norm``."""
-    rng = np.random.default_rng(66)
-    return [rng.normal(size=(3, 2)).round(2) * 3, rng.normal(size=3).round(2)], 1.0
+    inputs = CLIP.inputs()
+    return [g.copy() for g in inputs["grads"]], inputs["max_norm"]
 
 
-def check_clip(clipped: Any) -> Feedback:
+def check_clip(clipped):
     """Check the gradients of :func:`clip_inputs` clipped by their *global* norm, as ``clip_grad_norm_`` does."""
-    if (fb := _unanswered(clipped, "clipped")) is not None:
-        return fb
-    grads, max_norm = clip_inputs()
-    if not isinstance(clipped, (list, tuple)) or len(clipped) != len(grads):
-        return Feedback(False, f"clipped must be a list of {len(grads)} arrays, one per gradient, got "
-                               f"{type(clipped).__name__}.", "clipped")
-    expected, total = numerics.clip_grad_norm(grads, max_norm)
-    per_tensor = [g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads]
-    for i, (got, want) in enumerate(zip(clipped, expected)):
-        fb = check_array(got, want, name=f"clipped[{i}]", atol=1e-6)
-        if fb.ok:
-            continue
-        if not fb.answered:
-            return fb
-        arr = np.asarray(got, dtype=float) if np.shape(got) == np.shape(want) else None
-        if arr is not None and np.allclose(arr, per_tensor[i], atol=1e-6):
-            return Feedback(False, "each gradient was clipped on its own, which changes the direction of the update. "
-                                   "Compute one norm over all gradients together, sqrt(sum of squares of every entry), "
-                                   "and scale every gradient by the same factor.", "clipped")
-        if arr is not None and np.allclose(arr, grads[i], atol=1e-6):
-            return Feedback(False, f"clipped[{i}] is the gradient unchanged, but the global norm {total:.3f} is above "
-                                   f"max_norm = {max_norm}: scale it by max_norm / norm.", "clipped")
-        return Feedback(False, fb.message, "clipped")
-    return Feedback(True, f"the global norm {total:.3f} is scaled down to {max_norm}; both gradients keep their "
-                          "directions relative to each other.", "clipped")
+    return CLIP.check(clipped)
 
 
 # 7. Explain catastrophic cancellation -------------------------------------------------------------
-def check_cancellation(answer: Any) -> Feedback:
-    """Multiple choice: why does E[x^2] - E[x]^2 in float32 give a negative variance for data near 10^4?"""
-    return check_choice(answer, correct="b", name="answer", explanations={
+CANCELLATION = Exercise(
+    name="num_cancellation", points=1, title="Explain a negative variance",
+    answers=(Choice("answer", explanations={
         "a": "No: 10^8 is far below float32's largest number, 3.4e38. Nothing overflows.",
         "b": "Yes: both terms are about 10^8, where float32 numbers are 8 apart, so each is off by several units, "
              "more than the true variance (about 1). Their difference keeps only those errors: catastrophic "
@@ -235,29 +273,57 @@ def check_cancellation(answer: Any) -> Feedback:
         "c": "No: nothing here is near float32's smallest number, 1.2e-38. The numbers are large, not small.",
         "d": "No: E[x^2] - E[x]^2 is an exact identity for real numbers. It fails only in floating point, where "
              "each term is rounded before the subtraction.",
-    })
+    }),),
+    solve=lambda: {"answer": "b"},
+)
+
+
+def check_cancellation(answer):
+    """Multiple choice: why does E[x^2] - E[x]^2 in float32 give a negative variance for data near 10^4?"""
+    return CANCELLATION.check(answer)
 
 
 # 8. Choose a loss scale ---------------------------------------------------------------------------
-#: The gradient of exercise 8, too small for float16's normal range.
-SMALL_GRADIENT = 1e-8
-
-
-def check_loss_scale(S: Any) -> Feedback:
-    """Check the smallest power of two S with S * 1e-8 >= the smallest normal float16 number, 2^-14: S = 2^13."""
+def _scale(gradient: float) -> float:
     tiny = numerics.FORMATS["float16"].smallest_normal
-    fb = check_scalar(S, 8192.0, name="S", rel_tol=0.0, abs_tol=1e-9, mistakes={
-        "4096 * 1e-8 = 4.1e-5 survives, but as a subnormal number with fewer significant bits: it is below "
-        "2^-14 = 6.1e-5. Take the next power of two.": 4096.0,
-        "65536 is GradScaler's starting scale and it works, but it is not the smallest power of two that does.": 65536.0,
-        "that is the exponent; the question asks for the scale S = 2^k itself.": 13.0,
-    })
-    if fb.ok:
-        return Feedback(True, f"8192 * 1e-8 = {8192 * SMALL_GRADIENT:.3g} >= 2^-14 = {tiny:.3g}; 4096 would give a "
-                              "subnormal.", "S")
-    value = _as_number(S)
-    known = fb.message.startswith(("4096", "65536", "that is"))
-    if fb.answered and not known and value is not None and value > 0 and not math.log2(value).is_integer():
-        return Feedback(False, f"{value:g} is not a power of two; scaling by a power of two is exact in binary, which "
-                               "is why loss scales are powers of two.", "S")
-    return fb
+    return _p2(math.ceil(math.log2(tiny / gradient)))
+
+
+def _scale_hint(values: dict, gradient: float) -> str | None:
+    S = values["S"]
+    if S > 0 and not math.log2(S).is_integer():
+        return (f"{S:g} is not a power of two; scaling by a power of two is exact in binary, which is why loss scales "
+                "are powers of two.")
+    return None
+
+
+LOSS_SCALE = Exercise(
+    name="num_loss_scale", points=2, title="Choose a loss scale",
+    answers=(Number("S", EXACT),),
+    book={"gradient": 1e-8},
+    draw=lambda rng: {"gradient": float(rng.choice([3e-9, 2e-8, 5e-8, 1e-7, 4e-7]))},
+    solve=lambda gradient: {"S": _scale(gradient)},
+    mistakes=(
+        Mistake("that power of two times the gradient survives, but as a subnormal number with fewer significant "
+                "bits: it is below 2^-14 = 6.1e-5. Take the next power of two.",
+                lambda gradient: {"S": _scale(gradient) / 2}),
+        Mistake("65536 is GradScaler's starting scale and it works, but it is not the smallest power of two that does.",
+                lambda gradient: {"S": 65536.0}),
+        Mistake("that is the exponent; the question asks for the scale S = 2^k itself.",
+                lambda gradient: {"S": float(math.log2(_scale(gradient)))}),
+    ),
+    hints=(_scale_hint,),
+)
+
+
+def loss_scale_inputs() -> float:
+    """The gradient that float16 loses (1e-8 in the book, or your variant's)."""
+    return LOSS_SCALE.inputs()["gradient"]
+
+
+def check_loss_scale(S):
+    """Check the smallest power of two S with S * gradient >= the smallest normal float16 number, 2^-14."""
+    return LOSS_SCALE.check(S)
+
+
+EXERCISES = (SPACING, EXP_LIMITS, LOGSUMEXP, HE_STD, LAYER_NORM, CLIP, CANCELLATION, LOSS_SCALE)
