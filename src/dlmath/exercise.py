@@ -561,11 +561,19 @@ class Exercise:
                 if output is None:
                     return Feedback(False, f"your function {fn.name} returns None: did you forget the `return`?",
                                     label)
-                for mistake in self.mistakes:  # the first case the function gets wrong: which mistake gives that?
+                # The first case the function gets wrong: which mistakes give that output there? Where several do
+                # (on one case, two slips can give the same number), the one that agrees on the most cases wins.
+                def agreement(mistake: Mistake) -> int:
                     wrong_fn = mistake.produces
-                    if _agrees(fn, output, args, lambda *a: wrong_fn(*a, **inputs)):
-                        return Feedback(False, mistake.message.format(**_formattable(inputs)), label,
-                                        answered=mistake.answered)
+                    return sum(_agrees(fn, out, a, lambda *x: wrong_fn(*x, **inputs))
+                               for (_, a), out in zip(case_list, got.outputs))
+
+                candidates = [m for m in self.mistakes
+                              if _agrees(fn, output, args, lambda *x, _m=m: _m.produces(*x, **inputs))]
+                if candidates:
+                    mistake = max(candidates, key=agreement)
+                    return Feedback(False, mistake.message.format(**_formattable(inputs)), label,
+                                    answered=mistake.answered)
                 parsed, problem = fn.returns.parse(output)
                 where = f"on a case of the family '{family}' ({shown})"
                 if problem:
