@@ -86,3 +86,54 @@ def test_a_chapters_specifications_are_its_questions_with_their_points_and_tests
         spec = next(k for k, v in vars(importlib.import_module(f"{ch.package}.exercises")).items() if v is e)
         assert re.search(rf"^ex\.{spec}\.test\(.*\)$", code, re.M), f"{e.name}: no public test"
         assert re.search(rf"^# HIDDEN\nex\.{spec}\.test\(.*, hidden=True\)$", code, re.M), f"{e.name}: no hidden test"
+
+
+def _function(text):
+    return eval(text, {"np": __import__("numpy")})  # noqa: S307  (the review's answers, written as code)
+
+
+#: The cases of the issue's "Why" section (the expert review and the teacher's trial): for each, the answer a
+#: reader gave and whether it is right. The check and the graded tests must agree on every one.
+WHY = [
+    ("stat_diagnose", ({"A": "underfit", "B": "overfitting", "C": "balanced"},), True),
+    ("stat_diagnose", ({"A": "fine", "B": "variance", "C": "good"},), False),
+    ("stat_threshold", (0.4215, 0.4931506849315068), True),
+    ("prob_softmax_t", ("lambda z, T: (lambda e: e / e.sum())(np.exp(np.asarray(z) / T - np.min(np.asarray(z) / T)))",),
+     False),
+    ("tf_attention_fn", ("lambda Q, K, V: (lambda S: (np.exp(S) / np.exp(S).sum(1, keepdims=True)) @ V)"
+                         "(Q @ K.T / np.sqrt(K.shape[1]))",), False),
+    ("la_dense", ("list",), True),
+    ("calc_chain_rule", (-1.592,), True),
+    ("prob_kl", (0.396, 0.365), True),
+    ("prob_screening", (0.141,), True),
+    ("prob_screening", (0.1404,), False),
+    ("opt_max_lr", (0.4226,), True),
+    ("opt_adam_moments", ([1.184, 2.891],), True),
+    ("la_ellipse_area", (21.99,), True),
+    ("opt_adam_moments", ("reverse",), False),
+    ("opt_momentum", ("lambda W, v, g, lr, mu: (W - (mu * v + lr * g), mu * v + lr * g)",), False),
+    ("la_mlp_flops", ("lambda N, d_in, h, d_out: N * h * (d_in + d_out)",), False),
+    ("tf_pe_value", (0.99955,), False),
+]
+
+
+@pytest.mark.parametrize("name, answers, accepted", WHY, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(WHY)])
+def test_the_reviews_cases_get_one_verdict_from_check_and_grade(name, answers, accepted, monkeypatch):
+    import numpy as np
+
+    exercise = next(e for e in SPECIFIED if e.name == name)
+    if answers == ("list",):
+        answers = (exercise.expected(0)["Z"].tolist(),)
+    elif answers == ("reverse",):
+        g, b1, b2 = (exercise.inputs(0)[k] for k in ("g", "beta1", "beta2"))
+        m = 0.0
+        for g_t in g[::-1]:
+            m = b1 * m + (1 - b1) * g_t
+        answers = (np.array([m, m / (1 - b1 ** 5)]),)
+    elif isinstance(answers[0], str) and answers[0].startswith("lambda"):
+        answers = (_function(answers[0]),)
+    use_variant()
+    with np.errstate(all="ignore"):
+        fb = exercise.check(*answers)
+        assert bool(fb) == accepted, str(fb)
+        assert _graded(exercise, answers, 0, monkeypatch) == accepted
