@@ -230,7 +230,7 @@ def test_one_wrong_answer_loses_exactly_that_question(round_trip):
     lost = [q for q in round_trip["header"][1:-3] if float(row[q]) < float(full[q])]
     assert len(lost) == 1 and float(row[lost[0]]) == 0
     assert float(row["total"]) == float(full["total"]) - float(full[lost[0]])
-    assert f"lost points on {lost[0]}" == row["note"]
+    assert row["note"].startswith(f"lost points on {lost[0]}") and ";" not in row["note"]
 
 
 def test_grading_survives_broken_submissions(tmp_path):
@@ -254,10 +254,14 @@ def test_grading_survives_broken_submissions(tmp_path):
     second_wrong.cells = [c.copy() for c in solved.cells]
     second_wrong.cells[_answer_cells(solved)[1]].source = "y = 4\ncheck(y - 1)"
     subs["second_wrong"] = second_wrong
+    vscode = solved.copy()
+    vscode.metadata = {**solved.metadata, "kernelspec": {"name": ".venv", "display_name": ".venv (Python 3.11.7)",
+                                                         "language": "python"}}
+    subs["vscode"] = vscode
     for name, nb in subs.items():
         nbformat.write(nb, tmp_path / f"{name}.ipynb")
     (tmp_path / "not_json.ipynb").write_text('{"cells": [ this is not json')
-    order = ["infinite_loop", "solved", "not_json", "deleted_cells", "second_wrong"]
+    order = ["infinite_loop", "solved", "not_json", "deleted_cells", "second_wrong", "vscode"]
     header, grades = _grade(tmp_path / "a" / "autograder", [tmp_path / f"{n}.ipynb" for n in order],
                             timeout=30, jobs=2)
     assert header == ["submission", "q_x", "q_y", "note", "total", "possible"]
@@ -265,8 +269,11 @@ def test_grading_survives_broken_submissions(tmp_path):
     assert grades["infinite_loop"]["total"] == "0" and "stopped after 30 s" in grades["infinite_loop"]["note"]
     assert (grades["solved"]["total"], grades["solved"]["possible"], grades["solved"]["note"]) == ("4", "4", "")
     assert grades["not_json"]["total"] == "0" and "not a readable notebook" in grades["not_json"]["note"]
-    assert grades["deleted_cells"]["total"] == "0" and grades["deleted_cells"]["note"] == "lost points on q_x, q_y"
+    note = grades["deleted_cells"]["note"]
+    assert grades["deleted_cells"]["total"] == "0" and note.startswith("lost points on q_x: NameError") and "; q_y: " in note
     assert (grades["second_wrong"]["q_x"], grades["second_wrong"]["q_y"]) == ("2", "0")
+    # the review's case: a correct notebook saved by VS Code (kernel ".venv") scored 0 with "NoSuchKernel"
+    assert (grades["vscode"]["total"], grades["vscode"]["note"]) == ("4", "")
 
 
 def test_grade_rejects_zero_jobs(tmp_path):
@@ -397,10 +404,24 @@ def test_a_roster_gets_a_notebook_each_and_each_is_graded_on_its_own_inputs(tmp_
     assert list(grades) == ["alice/screening", "bob/screening", "carol/screening", "copied/bob", "edited-seed/carol",
                             "edited-id/carol"], "rows are named by their path below the submissions' common folder"
     scores = {name: row["prob_screening"] for name, row in grades.items()}
+    assert grades["copied/bob"]["note"].startswith("lost points on prob_screening: ")
+    assert len(grades["copied/bob"]["note"]) > len("lost points on prob_screening: ") + 5, "the check's message"
     assert scores == {"alice/screening": "2", "bob/screening": "2", "carol/screening": "2", "copied/bob": "0",
                       "edited-seed/carol": "0", "edited-id/carol": "2"}
     assert grades["edited-id/carol"]["note"] == "the notebook records student alice but its name says carol"
     assert grades["alice/screening"]["note"] == ""
+
+
+def test_another_chapters_notebook_is_reported_as_such(tmp_path):
+    nbformat.write(screening_chapter(), tmp_path / "screening.ipynb")
+    proc = dlmath("assign", tmp_path / "screening.ipynb", tmp_path / "a")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    other = screening_chapter()
+    other.cells[0].source = "from dlmath.calculus import exercises as ex"
+    nbformat.write(other, tmp_path / "calculus.ipynb")
+    _, grades = _grade(tmp_path / "a" / "autograder", [tmp_path / "calculus.ipynb"], timeout=60)
+    row = grades["calculus"]
+    assert row["total"] == "0" and "holds the exercises of dlmath.calculus, not screening" in row["note"]
 
 
 def test_a_roster_must_name_each_student_once_with_a_usable_id(tmp_path):

@@ -42,6 +42,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -434,14 +436,33 @@ def grade(autograder: str | Path, submissions: list[str | Path], timeout: float 
     course = json.loads(variants.read_text()) if variants.is_file() else {}
     paths = [Path(s).resolve() for s in submissions]
     common = Path(os.path.commonpath([p.parent for p in paths])) if paths else Path.cwd()
+    expected = next((_chapter_package(nbformat.read(nb, as_version=4)) for nb in autograder.glob("*.ipynb")), None)
+    done = [0]
+    lock = threading.Lock()
 
     def one(submission: Path) -> GradeRow:
-        row = _grade_one(submission, archive, points, name, timeout, course)
+        start = time.monotonic()
+        row = _grade_one(submission, archive, points, name, timeout, course, expected)
         row.submission = submission.relative_to(common).as_posix()
+        with lock:  # progress on standard error as submissions finish; the CSV keeps their order
+            done[0] += 1
+            print(f"graded {done[0]} of {len(paths)}: {row.submission}: {row.total:g}/{row.possible:g} in "
+                  f"{time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
         return row
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads only wait on `otter run` processes
         return list(pool.map(one, paths))
+
+
+_IMPORTS_EXERCISES = re.compile(r"^from dlmath\.(\w+) import exercises as ex\b", re.M)
+
+
+def _chapter_package(nb: nbformat.NotebookNode) -> str | None:
+    """The chapter whose exercises a notebook imports (``from dlmath.probability import exercises as ex``)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and (match := _IMPORTS_EXERCISES.search(cell.source)):
+            return match.group(1)
+    return None
 
 
 def _whose(submission: Path, nb: nbformat.NotebookNode, course: dict) -> tuple[int | None, list[str]]:
@@ -467,13 +488,22 @@ def _whose(submission: Path, nb: nbformat.NotebookNode, course: dict) -> tuple[i
 
 
 def _grade_one(submission: Path, archive: Path, points: dict[str, float], name: str | None,
-               timeout: float, course: dict | None = None) -> GradeRow:
+               timeout: float, course: dict | None = None, expected: str | None = None) -> GradeRow:
     row = GradeRow(submission.name, {q: 0.0 for q in points}, sum(points.values()))
     try:
         nb = nbformat.read(submission, as_version=4)
     except Exception as exc:  # not a file, not JSON, not a notebook: the student's problem, reported
         row.note = f"not a readable notebook: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
         return row
+    other = _chapter_package(nb)
+    recorded_name = (nb.metadata.get("otter") or {}).get("assignment_name")
+    if (expected and other and other != expected) or (name and recorded_name and recorded_name != name):
+        what = f"the exercises of dlmath.{other}" if other and other != expected else f"the assignment {recorded_name}"
+        row.note = f"this notebook holds {what}, not {name or expected}: was the wrong file handed in?"
+        return row
+    # The kernel a student's editor recorded (VS Code's ".venv", a conda environment) does not exist here: every
+    # submission runs on this environment's Python.
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     seed, notes = _whose(submission, nb, course or {})
     env = {**os.environ, GRADE_SEED_ENV: str(BOOK_SEED if seed is None else seed)}
     graded = _run_otter(submission, nb, archive, points, name, timeout, env, row)
@@ -509,13 +539,26 @@ def _run_otter(submission: Path, nb: nbformat.NotebookNode, archive: Path, point
             last = [line for line in (log or "").splitlines() if line.strip()][-1:] or ["no output"]
             row.note = f"the grader failed on this submission: {last[0][:160]}"
             return row
+        reasons = {}
         for test in json.loads(results.read_text()).get("tests", []):
             if test.get("name") in row.scores and test.get("score") is not None:
                 row.scores[test["name"]] = float(test["score"])
+                reasons[test["name"]] = _reason(test.get("output", ""))
     failed = [q for q, s in row.scores.items() if s < points[q]]
     if failed:
-        row.note = "lost points on " + ", ".join(failed)
+        row.note = "lost points on " + "; ".join(f"{q}: {reasons[q]}" if reasons.get(q) else q for q in failed)
     return row
+
+
+def _reason(output: str) -> str:
+    """What the check said about a failed question, from otter's test output: the last assertion's message, else the
+    last exception (a name the notebook never defined, an error in the student's code)."""
+    errors = re.findall(r"^\s*(\w+(?:Error|Exception)): (.+)$", output, re.M)
+    if not errors:
+        return ""
+    kind, message = errors[-1]
+    message = re.sub(r"^(Not yet|Not answered yet|Recorded) \([^)]*\): ", "", message.strip())
+    return (message if kind == "AssertionError" else f"{kind}: {message}")[:200]
 
 
 def to_csv(rows: list[GradeRow]) -> str:
