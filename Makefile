@@ -10,7 +10,7 @@ BOOK_STAMP := $(VENV)/.installed-book
 DEV_STAMP  := $(VENV)/.installed-dev
 JB_FLAGS   := -W -n --keep-going
 
-.PHONY: help book test lab bench clean chromium selfcheck pdf
+.PHONY: help book test lab bench clean chromium sandbox selfcheck pdf
 
 help:
 	@echo "make book   execute every chapter (cached) and build the site into _build/html"
@@ -45,7 +45,13 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; fi
 
-test: $(DEV_STAMP) chromium
+# Debian's bubblewrap: `dlmath grade` runs every submission in a bwrap sandbox (no network, nothing of the host).
+sandbox:
+	@command -v bwrap >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
+test: $(DEV_STAMP) chromium sandbox
 	$(BIN)/python -m pytest
 
 # The book as one PDF: the single-page build (sharing the execution cache) printed by Debian's Chromium.

@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("autograder", help="the OUTDIR/autograder folder written by `dlmath assign`")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
     p.add_argument("--timeout", type=float, default=600, help="seconds allowed per submission (default 600)")
+    p.add_argument("--cell-timeout", type=float, default=60,
+                   help="seconds allowed per cell, and per function answer, before it is stopped and the rest of "
+                        "the notebook runs without it (default 60)")
     p.add_argument("--jobs", type=int, default=1,
                    help="submissions graded at once (default 1; each runs a kernel as large as the chapter)")
     p = sub.add_parser("selfcheck", help="write the self-check edition of a chapter into OUTDIR")
@@ -104,7 +107,8 @@ def _coursework(args: argparse.Namespace) -> int:
             for chapter in coursework.chapters_with_exercises() if args.chapter == "all" else [args.chapter]:
                 print(f"self-check edition: {coursework.selfcheck(chapter, args.outdir)}")
         else:
-            rows = coursework.grade(args.autograder, args.submissions, timeout=args.timeout, jobs=args.jobs)
+            rows = coursework.grade(args.autograder, args.submissions, timeout=args.timeout, jobs=args.jobs,
+                                    cell_timeout=args.cell_timeout)
             sys.stdout.write(coursework.to_csv(rows))
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"dlmath {args.command}: {exc}", file=sys.stderr)

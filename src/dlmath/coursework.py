@@ -415,7 +415,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def grade(autograder: str | Path, submissions: list[str | Path], timeout: float = 600,
-          jobs: int = 1) -> list[GradeRow]:
+          jobs: int = 1, cell_timeout: float = 60) -> list[GradeRow]:
     """Grade each submission with ``otter run`` against the autograder's tests, hidden ones included.
 
     Each runs in its own process group, killed after ``timeout`` seconds; ``jobs`` submissions run at
@@ -442,7 +442,7 @@ def grade(autograder: str | Path, submissions: list[str | Path], timeout: float 
 
     def one(submission: Path) -> GradeRow:
         start = time.monotonic()
-        row = _grade_one(submission, archive, points, name, timeout, course, expected)
+        row = _grade_one(submission, archive, points, name, timeout, course, expected, cell_timeout)
         row.submission = submission.relative_to(common).as_posix()
         with lock:  # progress on standard error as submissions finish; the CSV keeps their order
             done[0] += 1
@@ -488,7 +488,8 @@ def _whose(submission: Path, nb: nbformat.NotebookNode, course: dict) -> tuple[i
 
 
 def _grade_one(submission: Path, archive: Path, points: dict[str, float], name: str | None,
-               timeout: float, course: dict | None = None, expected: str | None = None) -> GradeRow:
+               timeout: float, course: dict | None = None, expected: str | None = None,
+               cell_timeout: float = 60) -> GradeRow:
     row = GradeRow(submission.name, {q: 0.0 for q in points}, sum(points.values()))
     try:
         nb = nbformat.read(submission, as_version=4)
@@ -505,10 +506,91 @@ def _grade_one(submission: Path, archive: Path, points: dict[str, float], name: 
     # submission runs on this environment's Python.
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     seed, notes = _whose(submission, nb, course or {})
-    env = {**os.environ, GRADE_SEED_ENV: str(BOOK_SEED if seed is None else seed)}
-    graded = _run_otter(submission, nb, archive, points, name, timeout, env, row)
+    specs = _specifications(archive.parent, expected, points) if expected else None
+    if specs is not None:
+        graded = _run_sandboxed(nb, specs, BOOK_SEED if seed is None else seed, timeout, cell_timeout, row)
+    else:  # a chapter not written on the exercise specification: otter's tests, in a process of its own
+        env = {**os.environ, GRADE_SEED_ENV: str(BOOK_SEED if seed is None else seed)}
+        graded = _run_otter(submission, nb, archive, points, name, timeout, env, row)
     graded.note = "; ".join(notes + ([graded.note] if graded.note else []))
     return graded
+
+
+_TEST_CALL = re.compile(r">>> ex\.(\w+)\.test\(((?:(?!>>>).)*?), hidden=True\)")
+
+
+def _specifications(autograder: Path, package: str, points: dict[str, float]) -> dict | None:
+    """For each question, its specification and the expression its graded test passes (from the autograder's
+    tests), when every question of the chapter has one; else None."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"dlmath.{package}.exercises")
+    except ImportError:
+        return None
+    specs = {}
+    for question in points:
+        test = autograder / "tests" / f"{question}.py"
+        match = _TEST_CALL.search(test.read_text()) if test.is_file() else None
+        spec = getattr(module, match.group(1), None) if match else None
+        if spec is None or getattr(spec, "name", None) != question:
+            return None
+        specs[question] = (spec, match.group(2))
+    return specs
+
+
+def _run_sandboxed(nb: nbformat.NotebookNode, specs: dict, seed: int, timeout: float, cell_timeout: float,
+                   row: GradeRow) -> GradeRow:
+    """Run the submission in the sandbox (:mod:`dlmath.sandbox`) and judge the answers it brings out, here, with
+    each question's specification: the rule of the notebook's check, on the student's own inputs."""
+    from .exercise import Calls, _Raised
+    from .sandbox import decode, encode, run_notebook
+
+    questions = []
+    for name, (spec, args) in specs.items():
+        cases = hidden = None
+        if spec.function is not None:
+            cases = encode([a for _, a in spec.cases(seed)])
+            hidden = encode([a for _, a in spec.cases(seed, hidden=True)])
+        questions.append({"name": name, "args": args, "cases": cases, "hidden_cases": hidden})
+    run = run_notebook(nb, questions, cell_limit=cell_timeout, total_limit=timeout)
+
+    def output(data):
+        if isinstance(data, dict) and "__raised__" in data:
+            return _Raised(*data["__raised__"])
+        return decode(data)
+
+    lost, notes = [], []
+    for name, (spec, _) in specs.items():
+        record = run.answers.get(name)
+        if record is None:
+            stopped = f"question {name}" in run.stopped
+            lost.append(f"{name}: stopped after {cell_timeout:g} s" if stopped else f"{name}: no answer came out")
+            continue
+        if "error" in record:
+            lost.append(f"{name}: {record['error']}")
+            continue
+        if "outputs" in record:
+            answers = {spec.function.name: Calls([a for _, a in spec.cases(seed)], [output(o) for o in record["outputs"]])}
+            hidden = Calls([a for _, a in spec.cases(seed, hidden=True)], [output(o) for o in record["hidden_outputs"]])
+        else:
+            values = [decode(v) for v in record["values"]]
+            answers = dict(zip([a.name for a in spec.answers], values))
+            hidden = None
+        fb = spec.judge(answers, seed=seed, hidden=hidden, hidden_seed=seed, feedback="full")
+        if fb.ok:
+            row.scores[name] = float(spec.points)
+        else:
+            lost.append(f"{name}: {fb.message}")
+    stopped_cells = [s for s in run.stopped if s.startswith("cell")]
+    if stopped_cells:
+        notes.append(f"stopped after {cell_timeout:g} s in {', '.join(stopped_cells)}")
+    if run.timed_out:
+        notes.append(f"the whole notebook ran out of its {timeout:g} s")
+    if lost:
+        notes.append("lost points on " + "; ".join(lost))
+    row.note = "; ".join(notes)
+    return row
 
 
 def _run_otter(submission: Path, nb: nbformat.NotebookNode, archive: Path, points: dict[str, float],
