@@ -257,9 +257,12 @@ def assign(chapter: str | int, outdir: str | Path, roster: str | Path | None = N
               "roster": students or [], "seed": seed}
     config_path.write_text(json.dumps(config, indent=1) + "\n")
     if students is None and seed is None and feedback == "full":
+        path = result.student / result.notebook
+        nbformat.write(_checks_without_otter(nbformat.read(path, as_version=4)), path)
         return result
     template_path = result.student / result.notebook
-    template = nbformat.read(template_path, as_version=4)
+    template = _checks_without_otter(nbformat.read(template_path, as_version=4))
+    nbformat.write(template, template_path)
     tests = result.student / "tests"
     if students is None:
         nbformat.write(_with_variant(template, None, BOOK_SEED if seed is None else seed, feedback), template_path)
@@ -277,6 +280,22 @@ def assign(chapter: str | int, outdir: str | Path, roster: str | Path | None = N
     shutil.rmtree(result.student)
     staging.rename(result.student)
     return result
+
+
+_OTTER_INIT = re.compile(r"^(# Initialize Otter\n)?import otter\ngrader = otter\.Notebook\((.*)\)$")
+
+
+def _checks_without_otter(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student notebook's first cell: otter-grader where it is installed, else the book's own checks, so that
+    ``grader.check(...)`` works on Binder, Colab and a JupyterHub with the book's requirements only."""
+    for cell in nb.cells:
+        match = _OTTER_INIT.match(cell.source.strip()) if cell.cell_type == "code" else None
+        if match:
+            cell.source = ("# The checks: otter-grader where it is installed, else the book's own (Binder, Colab, a hub)\n"
+                           f"try:\n    import otter\n    grader = otter.Notebook({match.group(2)})\n"
+                           "except ImportError:\n    from dlmath.exercise import Grader\n    grader = Grader()")
+            break
+    return nb
 
 
 #: The file of the autograder folder that holds the course secret, the roster and the feedback mode.
