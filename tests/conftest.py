@@ -40,6 +40,16 @@ def chapter_notebooks() -> list[Path]:
     return [ROOT / ch.notebook for ch in CHAPTERS]
 
 
+@pytest.fixture(autouse=True)
+def book_variant():
+    """Every test starts, and leaves, with the book's own exercise inputs (a test may switch to a student's)."""
+    from dlmath.exercise import use_variant
+
+    use_variant()
+    yield
+    use_variant()
+
+
 @pytest.fixture(scope="session")
 def built_site() -> Path:
     """Build the book once per session, exactly as `make book` does (warnings as errors).

@@ -9,16 +9,8 @@ from scipy import signal
 from dlmath import breakthroughs as bk
 from dlmath.checks import Feedback
 from dlmath.breakthroughs import exercises as ex
-from dlmath.exercise import use_variant
 
 SEEDS = [0, 1, 7, 2024]
-
-
-@pytest.fixture(autouse=True)
-def book_variant():
-    use_variant()
-    yield
-    use_variant()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

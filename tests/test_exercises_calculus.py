@@ -9,16 +9,8 @@ import torch
 
 from dlmath import calculus
 from dlmath.calculus import exercises as ex
-from dlmath.exercise import use_variant
 
 SEEDS = [0, 1, 7, 2024]
-
-
-@pytest.fixture(autouse=True)
-def book_variant():
-    use_variant()
-    yield
-    use_variant()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

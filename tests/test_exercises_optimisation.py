@@ -6,17 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.exercise import use_variant
 from dlmath.optimisation import exercises as ex
 
 SEEDS = [0, 1, 7, 2024]
-
-
-@pytest.fixture(autouse=True)
-def book_variant():
-    use_variant()
-    yield
-    use_variant()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -16,13 +16,6 @@ from dlmath.probability import exercises as ex
 SEEDS = [0, 1, 7, 2024]
 
 
-@pytest.fixture(autouse=True)
-def book_variant():
-    use_variant()
-    yield
-    use_variant()
-
-
 @pytest.mark.parametrize("seed", SEEDS)
 def test_screening_reference_is_the_natural_frequency_count(seed):
     inputs = ex.SCREENING.inputs(seed)

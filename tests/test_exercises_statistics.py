@@ -11,17 +11,9 @@ from sklearn import metrics
 from sklearn.linear_model import Ridge
 from sklearn.preprocessing import StandardScaler
 
-from dlmath.exercise import use_variant
 from dlmath.statistics import exercises as ex
 
 SEEDS = [0, 1, 7, 2024]
-
-
-@pytest.fixture(autouse=True)
-def book_variant():
-    use_variant()
-    yield
-    use_variant()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -9,17 +9,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.exercise import use_variant
 from dlmath.transformers import exercises as ex
 
 SEEDS = [0, 1, 7, 2024]
-
-
-@pytest.fixture(autouse=True)
-def book_variant():
-    use_variant()
-    yield
-    use_variant()
 
 
 @pytest.mark.parametrize("seed", SEEDS)
