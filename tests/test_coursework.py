@@ -453,3 +453,74 @@ def test_the_student_notebooks_checks_work_without_otter(tmp_path):
     assert out.returncode == 0, out.stderr
     lines = [line for line in out.stdout.splitlines() if line.startswith(("Correct", "Not yet"))]
     assert lines[-2].startswith("Not yet (posterior)") and lines[-1].startswith("Correct (posterior)")
+
+
+def test_the_autograder_archive_lists_what_the_chapter_needs():
+    """Gradescope and `otter run` install the archive's environment: CPU torch and the book's ranges (equal to
+    requirements.txt), and dlmath at this package's release tag from the book's repository."""
+    import yaml
+
+    requirements = coursework.grading_requirements()
+    root = {line.split(">=")[0].split("==")[0]: line for line in (ROOT / "requirements.txt").read_text().splitlines()
+            if line and not line.startswith(("#", "-"))}
+    for line in requirements:
+        name = line.split(">=")[0]
+        if name in root:
+            assert root[name] == line, f"{line} differs from requirements.txt's {root[name]}"
+    assert {"torch", "numpy", "scipy", "scikit-learn", "matplotlib"} <= {r.split(">=")[0] for r in requirements}
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in requirements
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+    assert requirements[-1] == f"dlmath @ git+{config}@v{__import__('dlmath').__version__}"
+
+
+@pytest.mark.slow
+def test_the_autograder_archive_grades_in_a_fresh_environment(tmp_path):
+    """What Gradescope does with autograder.zip, here: a new virtual environment from the archive's own list (the
+    CPU index and the release tag are out of reach here: torch comes from this machine's wheel, dlmath from this
+    repository), then `otter run` grades a solved and an empty submission in it."""
+    import yaml
+    import zipfile
+
+    nbformat.write(screening_chapter(), tmp_path / "screening.ipynb")
+    proc = dlmath("assign", tmp_path / "screening.ipynb", tmp_path / "a")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    archive = tmp_path / "a" / "autograder" / "autograder.zip"
+    environment = yaml.safe_load(zipfile.ZipFile(archive).read("environment.yml"))
+    pip = next(item["pip"] for item in environment["dependencies"] if isinstance(item, dict))
+    assert any(line.startswith("dlmath @ git+") for line in pip) and any(line.startswith("torch") for line in pip)
+    package = tmp_path / "dlmath-source"   # a copy: building the package in place would leave build/ in the repository
+    package.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, package / name)
+    shutil.copytree(ROOT / "src", package / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
+    lines = [str(package) if line.startswith("dlmath @") else line for line in pip if not line.startswith("--")]
+    (tmp_path / "requirements.txt").write_text("\n".join(lines) + "\n")
+    (tmp_path / "constraints.txt").write_text("torch==2.13.0\n")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r",
+                              str(tmp_path / "requirements.txt"), "-c", str(tmp_path / "constraints.txt")],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr[-3000:]
+    solved = nbformat.read(tmp_path / "a" / "autograder" / "screening.ipynb", as_version=4)
+    student = nbformat.read(tmp_path / "a" / "student" / "screening.ipynb", as_version=4)
+    scores = {}
+    for name, nb in (("solved", solved), ("empty", student)):
+        work = tmp_path / name
+        (work / "out").mkdir(parents=True)
+        nbformat.write(nb, work / "sub.ipynb")
+        run = subprocess.run([str(venv / "bin" / "otter"), "run", "--no-logo", "-a", str(archive), "-o",
+                              str(work / "out"), str(work / "sub.ipynb")], cwd=work, capture_output=True, text=True)
+        assert (work / "out" / "results.json").exists(), run.stdout[-2000:] + run.stderr[-2000:]
+        tests = json.loads((work / "out" / "results.json").read_text())["tests"]
+        scores[name] = sum(t.get("score") or 0 for t in tests if t.get("name") == "prob_screening")
+    assert scores == {"solved": 2, "empty": 0}
+
+
+def test_an_assign_that_refuses_a_leaking_notebook_leaves_no_student_folder(tmp_path, monkeypatch):
+    nbformat.write(toy_chapter(), tmp_path / "toy.ipynb")
+    monkeypatch.setattr(coursework, "leaks", lambda source, student: ["student.ipynb: x = 2"])
+    with pytest.raises(RuntimeError, match="refusing to hand out"):
+        coursework.assign(tmp_path / "toy.ipynb", tmp_path / "out")
+    assert not (tmp_path / "out" / "student").exists()
+    assert (tmp_path / "out" / "autograder").exists()

@@ -68,7 +68,29 @@ tests:
 generate:
   pdf: false
   zips: false
-"""
+{requirements}"""
+
+#: The repository whose release tags the graded environment installs dlmath from (a test ties it to _config.yml).
+REPOSITORY = "https://github.com/dlmath/dlmath"
+#: What the autograder archive installs for a chapter (Gradescope, `otter run` in a clean environment): the book's
+#: requirements.txt ranges (a test keeps them equal), CPU-only torch, and dlmath at this package's release tag.
+GRADING_REQUIREMENTS = (
+    "--extra-index-url https://download.pytorch.org/whl/cpu",
+    "torch>=2.4,<2.14",
+    "numpy>=1.26,<3",
+    "scipy>=1.15,<2",
+    "scikit-learn>=1.4,<2",
+    "matplotlib>=3.8,<4",
+    "ipywidgets>=8.1,<9",
+)
+
+
+def grading_requirements() -> list[str]:
+    """The requirements of the autograder archive, dlmath pinned to the release this package is."""
+    from . import __version__
+    from .notebooks import release_tag
+
+    return [*GRADING_REQUIREMENTS, f"dlmath @ git+{REPOSITORY}@{release_tag(__version__)}"]
 SELFCHECK_NOTE = (
     "> **Self-check edition.** This notebook is the chapter without its solutions. Each exercise ends with a "
     "cell that checks your answer: run it, and it tells you whether the answer is right and, if not, what "
@@ -143,7 +165,10 @@ def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True) 
     if not any(c.cell_type == "raw" and c.source.lstrip().startswith("# BEGIN QUESTION") for c in nb.cells):
         raise ValueError("this notebook has no questions (raw cells '# BEGIN QUESTION'): nothing to assign")
     out = copy.deepcopy(nb)
-    cells: list = [nbformat.v4.new_raw_cell(ASSIGNMENT_CONFIG.format(name=name, otter=str(with_otter).lower()))]
+    requirements = ("requirements:\n" + "".join(f"  - \"{r}\"\n" for r in grading_requirements())
+                    if with_otter else "")
+    cells: list = [nbformat.v4.new_raw_cell(ASSIGNMENT_CONFIG.format(name=name, otter=str(with_otter).lower(),
+                                                                     requirements=requirements))]
     in_exercise = in_solution = in_tests = False
     for cell in out.cells:
         source = cell.source
