@@ -143,8 +143,10 @@ def run_notebook(nb: nbformat.NotebookNode, questions: list[dict], cell_limit: f
 
 def _one_run(bwrap: str, work: Path, cell_limit: float, remaining: float, memory: int) -> tuple[str, str] | None:
     """One run of the runner; returns what had to be stopped (("cell", index), ("question", name), ("total", ""))."""
-    command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", *_binds(),
-               "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", str(work), "/sandbox",
+    # The empty /tmp comes first: binds are applied in order, and the environment itself may live under /tmp
+    # (a clone in /tmp/...), which a later tmpfs would hide.
+    command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--tmpfs", "/tmp", *_binds(),
+               "--proc", "/proc", "--dev", "/dev", "--bind", str(work), "/sandbox",
                "--chdir", "/sandbox", "--clearenv", "--setenv", "HOME", "/sandbox", "--setenv", "PATH", "/usr/bin:/bin",
                "--setenv", "MPLCONFIGDIR", "/tmp", "--setenv", "MPLBACKEND", "Agg", "--setenv", "OMP_NUM_THREADS", "1",
                "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
