@@ -524,3 +524,43 @@ def test_an_assign_that_refuses_a_leaking_notebook_leaves_no_student_folder(tmp_
         coursework.assign(tmp_path / "toy.ipynb", tmp_path / "out")
     assert not (tmp_path / "out" / "student").exists()
     assert (tmp_path / "out" / "autograder").exists()
+
+
+def test_written_explanations_are_exported_for_a_person_and_never_cost_the_choice(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        C("from dlmath.probability import exercises as ex"),
+        R("# BEGIN QUESTION\nname: prob_temperature_limit\npoints: 1\nall_or_nothing: true"),
+        M("```{exercise-start} Low temperature\n:label: ex-t\n```\nWhich? Then explain it in `why`."),
+        C("answer = ...\nwhy = ...\nex.check_temperature_limit(answer, why)"),
+        M("```{exercise-end}\n```"),
+        M("```{solution-start} ex-t\n:class: dropdown\n```\nThe ratio."),
+        C("answer = 'b'  # SOLUTION\nwhy = 'the ratio of two probabilities grows without bound'  # SOLUTION\n"
+          "ex.check_temperature_limit(answer, why)"),
+        M("```{solution-end}\n```"),
+        R("# BEGIN TESTS"),
+        C("ex.TEMPERATURE_LIMIT.test(answer, why)"),
+        C("# HIDDEN\nex.TEMPERATURE_LIMIT.test(answer, why, hidden=True)"),
+        R("# END TESTS"),
+        R("# END QUESTION"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    proc = dlmath("assign", tmp_path / "t.ipynb", tmp_path / "a")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    student = nbformat.read(tmp_path / "a" / "student" / "t.ipynb", as_version=4)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name, answer, why in (("ada", "b", "exp((z_i - z_j) / T) grows as T falls"), ("ben", "b", None),
+                              ("cy", "a", "uniform")):
+        filled = student.copy()
+        filled.cells = student.cells + [C(f"answer = {answer!r}\nwhy = {why!r}")]
+        nbformat.write(filled, subs / f"{name}.ipynb")
+    texts = tmp_path / "texts.csv"
+    header, grades = _grade(tmp_path / "a" / "autograder", [subs / f"{n}.ipynb" for n in ("ada", "ben", "cy")],
+                            texts=str(texts))
+    assert [grades[n]["total"] for n in ("ada", "ben", "cy")] == ["1", "1", "0"], "an explanation never costs the choice"
+    rows = list(csv.DictReader(io.StringIO(texts.read_text())))
+    assert rows == [{"submission": "ada.ipynb", "question": "prob_temperature_limit",
+                     "text": "exp((z_i - z_j) / T) grows as T falls"},
+                    {"submission": "cy.ipynb", "question": "prob_temperature_limit", "text": "uniform"}]

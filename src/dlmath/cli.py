@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("autograder", help="the OUTDIR/autograder folder written by `dlmath assign`")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
     p.add_argument("--timeout", type=float, default=600, help="seconds allowed per submission (default 600)")
+    p.add_argument("--texts", metavar="TEXTS.csv",
+                   help="also write the written explanations (the `why` answers) to this CSV, for a person to mark")
     p.add_argument("--cell-timeout", type=float, default=60,
                    help="seconds allowed per cell, and per function answer, before it is stopped and the rest of "
                         "the notebook runs without it (default 60)")
@@ -110,6 +112,8 @@ def _coursework(args: argparse.Namespace) -> int:
             rows = coursework.grade(args.autograder, args.submissions, timeout=args.timeout, jobs=args.jobs,
                                     cell_timeout=args.cell_timeout)
             sys.stdout.write(coursework.to_csv(rows))
+            if args.texts:
+                Path(args.texts).write_text(coursework.texts_csv(rows))
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"dlmath {args.command}: {exc}", file=sys.stderr)
         return 2

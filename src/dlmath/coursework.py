@@ -428,6 +428,8 @@ class GradeRow:
     scores: dict[str, float] = field(default_factory=dict)
     possible: float = 0.0
     note: str = ""
+    #: Written explanations, by question, for a person to read (``dlmath grade --texts``).
+    texts: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -622,6 +624,9 @@ def _run_sandboxed(nb: nbformat.NotebookNode, specs: dict, seed: int, timeout: f
             answers = dict(zip([a.name for a in spec.answers], values))
             hidden = None
         fb = spec.judge(answers, seed=seed, hidden=hidden, hidden_seed=seed, feedback="full")
+        for answer in spec.answers:
+            if type(answer).__name__ == "Text" and isinstance(answers.get(answer.name), str):
+                row.texts[name] = answers[answer.name].strip()[:2000]
         if fb.ok:
             row.scores[name] = float(spec.points)
         else:
@@ -685,6 +690,17 @@ def _reason(output: str) -> str:
     kind, message = errors[-1]
     message = re.sub(r"^(Not yet|Not answered yet|Recorded) \([^)]*\): ", "", message.strip())
     return (message if kind == "AssertionError" else f"{kind}: {message}")[:200]
+
+
+def texts_csv(rows: list[GradeRow]) -> str:
+    """The written explanations, one row per submission and question, for a person to read and mark."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["submission", "question", "text"])
+    for row in rows:
+        for question, text in row.texts.items():
+            writer.writerow([row.submission, question, text])
+    return buf.getvalue()
 
 
 def to_csv(rows: list[GradeRow]) -> str:

@@ -184,14 +184,15 @@ class Choice:
 
 @dataclass(frozen=True)
 class Text:
-    """A written explanation: graded by a person (exported with the grades), never by a check."""
+    """A written explanation: read by a person (``dlmath grade --texts`` exports it), never judged by a check, and
+    never a reason to lose the points of the other answers."""
 
     name: str
 
     def parse(self, answer: Any) -> tuple[Any, str | None]:
-        if not isinstance(answer, str) or not answer.strip():
-            return None, f"{self.name} must be your explanation, as a string."
-        return answer.strip(), None
+        if answer is Ellipsis or answer is None or (isinstance(answer, str) and not answer.strip()):
+            return None, None
+        return str(answer).strip(), None
 
     def same(self, value: Any, expected: Any) -> bool:
         return True
@@ -483,6 +484,9 @@ class Exercise:
     def check(self, *answers: Any, seed: int | None = None, feedback: str | None = None) -> Feedback:
         """What the reader sees: the rule of :meth:`judge` applied in the notebook, on the variant's cases."""
         feedback = feedback or _variant.feedback
+        texts = sum(isinstance(a, Text) for a in self.answers[len(answers):])
+        if len(answers) + texts == len(self.answers):  # an explanation left out counts as not written yet
+            answers = (*answers, *([None] * texts))
         if len(answers) != len(self.answers):
             return Feedback(False, f"pass {len(self.answers)} answer(s): {', '.join(self._names)}.", self._label())
         if self.function is not None and callable(answers[0]) and not isinstance(answers[0], Calls):
@@ -498,6 +502,9 @@ class Exercise:
         values = {}
         for answer in self.answers:
             given = answers.get(answer.name, Ellipsis)
+            if isinstance(answer, Text):
+                values[answer.name] = answer.parse(given)[0]
+                continue
             if given is Ellipsis or given is None or (isinstance(given, (tuple, list)) and any(g is Ellipsis for g in given)):
                 return Feedback(False, f"replace the `...` with your {answer.name}, then run the cell again.",
                                 label, answered=False)
@@ -514,8 +521,12 @@ class Exercise:
         expected = self.solve(**inputs)
         wrong = [a for a in self.answers if not self._same(a, values[a.name], expected[a.name], inputs)]
         if not wrong:
-            shown = ", ".join(f"{a.name} = {_brief(values[a.name])}" for a in self.answers if not isinstance(a, Text))
-            return Feedback(True, f"{shown} {'is' if len(self.answers) == 1 else 'are'} right.", label)
+            judged = [a for a in self.answers if not isinstance(a, Text)]
+            shown = ", ".join(f"{a.name} = {_brief(values[a.name])}" for a in judged)
+            unwritten = [a.name for a in self.answers if isinstance(a, Text) and values[a.name] is None]
+            later = (f" Write your explanation in {', '.join(unwritten)} too: your teacher reads it." if unwritten
+                     else "" if len(judged) == len(self.answers) else " Your explanation is kept for your teacher.")
+            return Feedback(True, f"{shown} {'is' if len(judged) == 1 else 'are'} right.{later}", label)
         for answer in wrong:
             if isinstance(answer, Number) and (coarse := _rounded_too_coarsely(answer, values[answer.name],
                                                                               expected[answer.name])):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision
+from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Text
 from . import reference as bk
 
 __all__ = [
@@ -366,14 +366,14 @@ PERMUTATION = Exercise(
              "it is invariant.",
         "d": "No: the layer treats every atom with the same weights W and sees only the bonds, never the atoms' "
              "numbers, so renumbering cannot change what an atom computes.",
-    }),),
-    solve=lambda: {"answer": "b"},
+    }), Text("why")),
+    solve=lambda: {"answer": "b", "why": "The rows of H' move with P because the layer is permutation equivariant; r stays the same because a sum does not depend on the order of its terms."},
 )
 
 
-def check_permutation(answer):
+def check_permutation(answer, why=None):
     """Multiple choice: what renumbering the atoms does to a GCN layer's output and to a summed read-out."""
-    return PERMUTATION.check(answer)
+    return PERMUTATION.check(answer, why)
 
 
 EXERCISES = (CONV_SIZE, CORRELATE, CONV_PARAMS, FORWARD_SAMPLE, X0_FROM_EPS, REVERSE_MEAN, GCN_NORM, RECEPTIVE_FIELD,

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision
+from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Text
 from . import reference as linalg
 
 __all__ = [
@@ -210,14 +210,14 @@ BROADCAST = Exercise(
              "With one output per row (the column convention) that adds the wrong bias to each output: reshape b to (3, 1).",
         "c": "No: the shapes (3, 3) and (3,) are compatible, which is exactly the trap. NumPy raises only when "
              "aligned sizes differ and neither is 1.",
-    }),),
-    solve=lambda: {"answer": "b"},
+    }), Text("why")),
+    solve=lambda: {"answer": "b", "why": 'Broadcasting aligns shapes from the right, so b of shape (3,) is read as a row (1, 3) and repeated down the rows; in the column convention b must be reshaped to (3, 1).'},
 )
 
 
-def check_broadcast(answer):
+def check_broadcast(answer, why=None):
     """Multiple choice: with ``Z`` of shape (3, 3) and ``b`` of shape (3,), which entries does ``Z + b`` add ``b[j]`` to?"""
-    return BROADCAST.check(answer)
+    return BROADCAST.check(answer, why)
 
 
 EXERCISES = (DENSE, BATCH_ROWS, COSINE, MLP_FLOPS, ELLIPSE_AREA, BROADCAST)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Tuple
+from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Text, Tuple
 from . import reference as numerics
 
 __all__ = [
@@ -273,14 +273,14 @@ CANCELLATION = Exercise(
         "c": "No: nothing here is near float32's smallest number, 1.2e-38. The numbers are large, not small.",
         "d": "No: E[x^2] - E[x]^2 is an exact identity for real numbers. It fails only in floating point, where "
              "each term is rounded before the subtraction.",
-    }),),
-    solve=lambda: {"answer": "b"},
+    }), Text("why")),
+    solve=lambda: {"answer": "b", "why": "Subtract the mean first (two passes, or Welford's update), so that no two large, nearly equal numbers are subtracted."},
 )
 
 
-def check_cancellation(answer):
+def check_cancellation(answer, why=None):
     """Multiple choice: why does E[x^2] - E[x]^2 in float32 give a negative variance for data near 10^4?"""
-    return CANCELLATION.check(answer)
+    return CANCELLATION.check(answer, why)
 
 
 # 8. Choose a loss scale ---------------------------------------------------------------------------

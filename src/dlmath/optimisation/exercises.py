@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Tuple
+from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Text, Tuple
 
 __all__ = [
     "EXERCISES",
@@ -311,14 +311,14 @@ SCHEDULE = Exercise(
         "c": "No: warmup changes the first steps only. The loss already falls well early on; the trouble is at "
              "the end.",
         "d": "No: a smaller batch makes each gradient noisier (variance proportional to 1 / B), so the bouncing grows.",
-    }),),
-    solve=lambda: {"answer": "b"},
+    }), Text("why")),
+    solve=lambda: {"answer": "b", "why": 'With a constant learning rate every step moves the parameters by lr times a noisy mini-batch gradient, so they keep bouncing around the minimum.'},
 )
 
 
-def check_schedule(answer):
+def check_schedule(answer, why=None):
     """Multiple choice: which schedule fixes a loss that falls fast and then stalls, bouncing, above its best value?"""
-    return SCHEDULE.check(answer)
+    return SCHEDULE.check(answer, why)
 
 
 EXERCISES = (GD_STEP, MAX_LR, MOMENTUM, ADAM_MOMENTS, NOISE, ZERO_GRAD, SCHEDULE)

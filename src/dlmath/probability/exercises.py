@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision
+from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Text
 from . import reference as probability
 
 __all__ = [
@@ -223,14 +223,14 @@ TEMPERATURE_LIMIT = Exercise(
              "divided by T. Dividing stretches the gaps between logits.",
         "d": "No: a smaller T stretches the gaps between logits, and the smallest logit falls furthest behind; "
              "its probability goes to 0.",
-    }),),
-    solve=lambda: {"answer": "b"},
+    }), Text("why")),
+    solve=lambda: {"answer": "b", "why": 'The ratio of two probabilities is exp((z_i - z_j) / T), which grows without bound as T falls when z_i > z_j, so the largest logit takes all the probability.'},
 )
 
 
-def check_temperature_limit(answer):
+def check_temperature_limit(answer, why=None):
     """Multiple choice: what happens to softmax(z / T) as the temperature T falls towards 0?"""
-    return TEMPERATURE_LIMIT.check(answer)
+    return TEMPERATURE_LIMIT.check(answer, why)
 
 
 # 6. Compute a KL divergence both ways ------------------------------------------------------------------

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..exercise import Array, Exercise, Function, Labels, Mistake, Number, Precision, Tuple
+from ..exercise import Array, Exercise, Function, Labels, Mistake, Number, Precision, Text, Tuple
 from . import reference as stats
 
 __all__ = [
@@ -243,10 +243,10 @@ def _why(model: str, label: str, table: dict, noise: float) -> str:
 
 DIAGNOSE = Exercise(
     name="stat_diagnose", points=2, title="Diagnose high bias and high variance",
-    answers=(Labels("diagnosis", keys=("A", "B", "C"), synonyms=_SYNONYMS, explain=_why),),
+    answers=(Labels("diagnosis", keys=("A", "B", "C"), synonyms=_SYNONYMS, explain=_why), Text("why")),
     book={"table": {"A": (0.41, 0.44), "B": (0.01, 0.62), "C": (0.08, 0.11)}, "noise": 0.09},
     draw=_diagnosis_draw,
-    solve=_diagnose,
+    solve=lambda table, noise: {**_diagnose(table, noise), "why": 'A: a more flexible model or fewer constraints; B: more data, regularisation or a smaller model; C: nothing much, it is near the noise level.'},
 )
 
 
@@ -255,9 +255,9 @@ def diagnosis_inputs() -> dict:
     return DIAGNOSE.inputs()
 
 
-def check_diagnosis(diagnosis):
+def check_diagnosis(diagnosis, why=None):
     """Check a dict mapping each model of :func:`diagnosis_inputs` to "bias", "variance" or "good"."""
-    return DIAGNOSE.check(diagnosis)
+    return DIAGNOSE.check(diagnosis, why)
 
 
 # 6. Choose a threshold for a recall target -------------------------------------------------------------

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Shape
+from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Shape, Text
 from ..probability import softmax
 from . import reference as attention
 
@@ -377,14 +377,14 @@ WHY_SQRT = Exercise(
         "c": "No: dividing costs a little more, not less; the product Q K^T costs the same either way.",
         "d": "No: the scaling changes the scores of every query and key alike; it does not normalise the lengths "
              "of individual vectors, as cosine similarity would.",
-    }),),
-    solve=lambda: {"answer": "b"},
+    }), Text("why")),
+    solve=lambda: {"answer": "b", "why": 'The scaling section measured that the variance of the scores grows like d_k and that without the division the softmax puts almost all its weight on one key.'},
 )
 
 
-def check_why_sqrt(answer):
+def check_why_sqrt(answer, why=None):
     """Multiple choice: why the scores are divided by sqrt(d_k)."""
-    return WHY_SQRT.check(answer)
+    return WHY_SQRT.check(answer, why)
 
 
 EXERCISES = (WEIGHTS, SCORES_SHAPE, CAUSAL_FIX, ATTENTION_FN, QK_VARIANCE, MHA_PARAMS, PE_VALUE, WHY_SQRT)
