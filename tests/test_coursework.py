@@ -1,14 +1,16 @@
 """Coursework: the chapter -> otter master transformation, and the full round trip per chapter.
 
 The round trip assigns each chapter that has questions, then grades, in one `dlmath grade` call: the
-original chapter (full marks), the untouched student notebook (zero), a submission with one wrong
-answer (loses exactly that question), an infinite loop (stopped; the next one is still graded), a
+original chapter (full marks) and a submission with one wrong answer (loses exactly that question); for one
+chapter (WHOLE_PIPELINE) also the untouched student notebook (zero), after `otter assign` ran the solutions
+against their tests. A toy chapter checks an infinite loop (stopped; the next one is still graded), a
 file that is not JSON and a notebook with its answer cells deleted.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import re
@@ -86,6 +88,14 @@ def test_otter_master_self_check_drops_tests():
     assert "init_cell: false" in text and "check_cell: false" in text
 
 
+def test_otter_master_runs_the_solutions_against_their_tests_unless_told_not_to():
+    def config(**kwargs):
+        return coursework.otter_master(toy_chapter(), name="toy", **kwargs).cells[0].source
+
+    assert "run_tests: true" in config() and "run_tests: false" in config(run_tests=False)
+    assert "run_tests: false" in config(with_otter=False, run_tests=True)  # the self-check edition has no tests
+
+
 def test_otter_master_refuses_an_unmarked_solution():
     with pytest.raises(ValueError, match="marks no line with '# SOLUTION'"):
         coursework.otter_master(toy_chapter(solution="x = 2\ncheck(x, 2)"), name="toy")
@@ -161,12 +171,21 @@ def _grade(autograder, submissions, **kwargs):
     return header, {row["submission"].removesuffix(".ipynb"): row for row in table}
 
 
-@pytest.fixture(scope="module", params=CHAPTERS, ids=[p.stem for p in CHAPTERS])
+#: The chapter whose round trip is the whole pipeline: otter assign's own run of the solutions against their tests,
+#: and the untouched student notebook graded too. For the other chapters the book's build runs every test cell
+#: and test_exercise_agreement shows in-process that an untouched answer fails its tests; they are assigned
+#: without that run and grade the chapter itself and one wrong answer, side by side.
+WHOLE_PIPELINE = "01_linear_algebra"
+
+
+@pytest.fixture(scope="module", params=[pytest.param(p, marks=[pytest.mark.slow, pytest.mark.xdist_group(f"round-trip-{p.stem}")])
+                                        for p in CHAPTERS], ids=[p.stem for p in CHAPTERS])
 def round_trip(request, tmp_path_factory):
-    """Assign a chapter; grade the chapter itself, the untouched student notebook and one wrong answer."""
+    """Assign a chapter; grade the chapter itself, one wrong answer and (WHOLE_PIPELINE) the untouched notebook."""
     chapter = request.param
+    whole = chapter.stem == WHOLE_PIPELINE
     out = tmp_path_factory.mktemp(chapter.stem)
-    proc = dlmath("assign", chapter, out / "assignment")
+    proc = dlmath("assign", chapter, out / "assignment", *([] if whole else ["--no-run-tests"]))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assignment = out / "assignment"
     student_nb = assignment / "student" / chapter.name
@@ -181,7 +200,7 @@ def round_trip(request, tmp_path_factory):
     wrong.cells[first_answer].source = re.sub(r"(?m)^(\s*)(\w+) = .*# SOLUTION$", r"\1\2 = None",
                                               wrong.cells[first_answer].source)
     nbformat.write(wrong, subs / "one_wrong.ipynb")
-    order = ["original", "untouched", "one_wrong"]
+    order = ["original", "one_wrong"] + (["untouched"] if whole else [])
     header, grades = _grade(assignment / "autograder", [subs / f"{n}.ipynb" for n in order], timeout=300, jobs=2)
     assert list(grades) == order, "rows must come back in the order of the submissions"
     return {"chapter": chapter, "assignment": assignment, "header": header, "grades": grades,
@@ -220,8 +239,17 @@ def test_original_chapter_scores_full_marks(round_trip):
     assert float(row["total"]) == float(row["possible"]) > 0 and row["note"] == ""
 
 
-def test_untouched_student_notebook_scores_zero(round_trip):
-    assert float(round_trip["grades"]["untouched"]["total"]) == 0
+def test_untouched_student_notebook_scores_zero(round_trip, monkeypatch):
+    """Graded for WHOLE_PIPELINE; for the other chapters, in-process: each question's tests, which are its
+    specification's tests (test_exercise_agreement ties them), fail on the untouched answers."""
+    if "untouched" in round_trip["grades"]:
+        assert float(round_trip["grades"]["untouched"]["total"]) == 0
+        return
+    from test_exercise_agreement import untouched_problems
+
+    chapter = next(ch for ch in TABLE if ch.stem == round_trip["chapter"].stem)
+    exercises = importlib.import_module(f"{chapter.package}.exercises").EXERCISES
+    assert exercises and [p for e in exercises for p in untouched_problems(e, monkeypatch)] == []
 
 
 def test_one_wrong_answer_loses_exactly_that_question(round_trip):
@@ -233,6 +261,7 @@ def test_one_wrong_answer_loses_exactly_that_question(round_trip):
     assert row["note"].startswith(f"lost points on {lost[0]}") and ";" not in row["note"]
 
 
+@pytest.mark.slow
 def test_grading_survives_broken_submissions(tmp_path):
     """The grader's own robustness, on a two-question toy chapter (fast): an infinite loop is stopped and
     the next submission still graded, an unreadable file and deleted answer cells score zero with a reason,
@@ -296,6 +325,7 @@ def test_selfcheck_edition_is_current_and_holds_no_secret(chapter, tmp_path):
     assert coursework.leaks(chapter, tmp_path) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_selfcheck_edition_runs_and_every_check_answers(chapter):
     from nbclient import NotebookClient
@@ -361,6 +391,7 @@ def screening_chapter():
     return nb
 
 
+@pytest.mark.slow
 def test_a_roster_gets_a_notebook_each_and_each_is_graded_on_its_own_inputs(tmp_path):
     """Three students get three notebooks with different inputs. Graded: each student's honest work (full
     marks); a student who submits a neighbour's answer (0); a student who edits the seed in the notebook (0, graded
@@ -526,6 +557,7 @@ def test_an_assign_that_refuses_a_leaking_notebook_leaves_no_student_folder(tmp_
     assert (tmp_path / "out" / "autograder").exists()
 
 
+@pytest.mark.slow
 def test_written_explanations_are_exported_for_a_person_and_never_cost_the_choice(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [

@@ -137,3 +137,36 @@ def test_the_reviews_cases_get_one_verdict_from_check_and_grade(name, answers, a
         fb = exercise.check(*answers)
         assert bool(fb) == accepted, str(fb)
         assert _graded(exercise, answers, 0, monkeypatch) == accepted
+
+
+def untouched(exercise: Exercise) -> list[tuple]:
+    """What a student notebook's untouched answer cell hands the check and the tests: ``...`` for each answer;
+    for a function, the template's function, which returns ``...`` (or one ``...`` per output) or nothing."""
+    if exercise.function is not None:
+        returns = exercise.function.returns
+        parts = len(getattr(returns, "parts", ())) or 1
+        return [(lambda *a, **k: ...,), (lambda *a, **k: None,), (lambda *a, **k: (...,) * parts,)]
+    return [tuple(... for _ in exercise.answers)]
+
+
+def untouched_problems(exercise: Exercise, monkeypatch) -> list[str]:
+    """Why an untouched answer would earn points (empty when it earns none): its check must say so and both its
+    public and hidden tests must fail, as `dlmath grade` runs them."""
+    problems = []
+    for answers in untouched(exercise):
+        fb = exercise.check(*answers)
+        if fb or ("`...`" not in fb.message and "return" not in fb.message):
+            problems.append(f"{exercise.name}: the check says {fb} to an untouched answer")
+        for hidden in (False, True):
+            monkeypatch.setenv(GRADE_SEED_ENV, "0")
+            try:
+                exercise.test(*answers, hidden=hidden)
+            except AssertionError:
+                continue
+            problems.append(f"{exercise.name}: the {'hidden' if hidden else 'public'} test passes an untouched answer")
+    return problems
+
+
+@pytest.mark.parametrize("exercise", SPECIFIED, ids=lambda e: e.name)
+def test_an_untouched_answer_fails_its_check_and_its_tests(exercise, monkeypatch):
+    assert untouched_problems(exercise, monkeypatch) == []

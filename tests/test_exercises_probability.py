@@ -169,7 +169,8 @@ def test_kl_accepts_the_printed_values_and_names_each_mistake():
     assert "cross-entropy" in ex.check_kl(-np.sum(p * np.log(q)), qp).message
     assert "kl_qp holds the other direction" in ex.check_kl(pq, pq).message
     assert "never is" in ex.check_kl(-pq, qp).message
-    kl_div_mean = F.kl_div(torch.log(torch.tensor(q)), torch.tensor(p)).item()  # the default reduction="mean"
+    with pytest.warns(UserWarning, match="batchmean"):  # PyTorch warns of this very mistake
+        kl_div_mean = F.kl_div(torch.log(torch.tensor(q)), torch.tensor(p)).item()  # the default reduction="mean"
     assert "reduction='mean'" in ex.check_kl(kl_div_mean, qp).message
     assert not ex.check_kl(..., ...).answered
 

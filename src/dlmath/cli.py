@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="what the students' checks say: full (named mistakes; formative work, the default) or "
                         "format (the answer's type and shape only; summative work)")
     p.add_argument("--seed", type=int, help="without --roster: the inputs of this seed instead of the book's")
+    p.add_argument("--no-run-tests", dest="run_tests", action="store_false",
+                   help="skip running the solved chapter against its tests (the book's build ran them)")
     p = sub.add_parser("grade", help="grade submissions; prints CSV (last columns: total, possible)")
     p.add_argument("autograder", help="the OUTDIR/autograder folder written by `dlmath assign`")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
@@ -101,7 +103,7 @@ def _coursework(args: argparse.Namespace) -> int:
     try:
         if args.command == "assign":
             result = coursework.assign(args.chapter, args.outdir, roster=args.roster, feedback=args.feedback,
-                                       seed=args.seed)
+                                       seed=args.seed, run_tests=args.run_tests)
             what = "a folder per student" if args.roster else "student notebook and public tests"
             print(f"{what}: {result.student}  (hand these out)")
             print(f"solutions, hidden tests, autograder.zip, the course secret: {result.autograder}  (keep these)")

@@ -60,7 +60,7 @@ name: {name}
 init_cell: {otter}
 check_all_cell: false
 export_cell: false
-run_tests: {otter}
+run_tests: {run_tests}
 solutions_pdf: false
 tests:
   files: true
@@ -153,14 +153,16 @@ def _fence_to_markdown(match: re.Match) -> str:
     return ""
 
 
-def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True) -> nbformat.NotebookNode:
+def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True,
+                 run_tests: bool = True) -> nbformat.NotebookNode:
     """The otter master notebook for a chapter written in the book's marking convention.
 
     Drops the reader's cells (code between ``exercise-start`` and ``exercise-end``: in the assignment the
     solution cell, stripped of its solution lines, is the answer cell), turns the sphinx-exercise fences
     into plain markdown, wraps each ``solution-start`` .. ``solution-end`` region in otter's solution
     block, and prepends the assignment configuration. ``with_otter=False`` makes the self-check master:
-    no otter init and check cells, no tests.
+    no otter init and check cells, no tests. ``run_tests=False`` skips otter's run of the solved notebook against
+    its tests (the book's build runs every test cell of every chapter already).
     """
     if not any(c.cell_type == "raw" and c.source.lstrip().startswith("# BEGIN QUESTION") for c in nb.cells):
         raise ValueError("this notebook has no questions (raw cells '# BEGIN QUESTION'): nothing to assign")
@@ -168,6 +170,7 @@ def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True) 
     requirements = ("requirements:\n" + "".join(f"  - \"{r}\"\n" for r in grading_requirements())
                     if with_otter else "")
     cells: list = [nbformat.v4.new_raw_cell(ASSIGNMENT_CONFIG.format(name=name, otter=str(with_otter).lower(),
+                                                                     run_tests=str(with_otter and run_tests).lower(),
                                                                      requirements=requirements))]
     in_exercise = in_solution = in_tests = False
     for cell in out.cells:
@@ -228,11 +231,11 @@ def _otter_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "otter"]
 
 
-def _assign(chapter: str | int, outdir: str | Path, with_otter: bool) -> Assignment:
+def _assign(chapter: str | int, outdir: str | Path, with_otter: bool, run_tests: bool = True) -> Assignment:
     source = find_chapter(chapter)
     outdir = Path(outdir).resolve()
     nb = nbformat.read(source, as_version=4)
-    master = otter_master(nb, name=source.stem, with_otter=with_otter)
+    master = otter_master(nb, name=source.stem, with_otter=with_otter, run_tests=run_tests)
     with tempfile.TemporaryDirectory(prefix="dlmath-assign-") as tmp:
         master_path = Path(tmp) / source.name
         nbformat.write(master, master_path)
@@ -260,7 +263,7 @@ def _assign(chapter: str | int, outdir: str | Path, with_otter: bool) -> Assignm
 
 
 def assign(chapter: str | int, outdir: str | Path, roster: str | Path | None = None, feedback: str = "full",
-           seed: int | None = None) -> Assignment:
+           seed: int | None = None, run_tests: bool = True) -> Assignment:
     """Write ``outdir/student`` (notebook + public tests) and ``outdir/autograder`` (solutions, all tests,
     ``autograder.zip`` for Gradescope or ``dlmath grade``) for a chapter, with ``otter assign``.
 
@@ -268,7 +271,9 @@ def assign(chapter: str | int, outdir: str | Path, roster: str | Path | None = N
     ``outdir/student/<id>/``: a notebook whose exercises draw their inputs from the student's own seed, derived from
     the id and a course secret that stays in ``outdir/autograder/dlmath.json`` (kept across re-assigns). Without
     one, the single notebook has the book's inputs, or those of ``seed``. ``feedback`` is the checks' mode in the
-    students' notebooks: ``"full"`` (named mistakes) or ``"format"`` (type and shape only).
+    students' notebooks: ``"full"`` (named mistakes) or ``"format"`` (type and shape only). ``run_tests=False``
+    skips otter's run of the solved chapter against its tests (about the chapter's run time), which the book's
+    build has done when the chapter is unchanged.
     """
     if feedback not in FEEDBACK_MODES:
         raise ValueError(f"feedback must be one of {', '.join(FEEDBACK_MODES)}, got {feedback!r}")
@@ -276,7 +281,7 @@ def assign(chapter: str | int, outdir: str | Path, roster: str | Path | None = N
     outdir = Path(outdir).resolve()
     config_path = outdir / "autograder" / VARIANTS_FILE
     old = json.loads(config_path.read_text()) if config_path.is_file() else {}
-    result = _assign(chapter, outdir, with_otter=True)
+    result = _assign(chapter, outdir, with_otter=True, run_tests=run_tests)
     secret = old.get("secret") or secrets.token_hex(32)
     config = {"assignment": Path(result.notebook).stem, "feedback": feedback, "secret": secret,
               "roster": students or [], "seed": seed}
