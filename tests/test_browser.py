@@ -103,21 +103,25 @@ def _track(page) -> dict:
     return pending
 
 
-def _quiet(page, pending, seconds=0.5, timeout=60.0):
-    """Wait until no request has been in flight for `seconds`; on timeout, fail naming the requests
-    still pending (which "networkidle" does not say)."""
+def _finished(page, pending, loaded, wanted, timeout=60.0):
+    """Wait until every URL in `wanted` has finished loading and no request is in flight (a definite condition,
+    not a pause): each wait ends at Playwright's next "requestfinished" event, or after a second, since the
+    last request may fail instead (a frame the page stopped loading). On timeout, fail naming the requests
+    still pending and the frames never loaded."""
     import time
 
-    deadline, calm_since = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(100)  # lets Playwright deliver the request events
-        if pending:
-            calm_since = None
-        elif calm_since is None:
-            calm_since = time.monotonic()
-        elif time.monotonic() - calm_since >= seconds:
-            return
-    pytest.fail(f"requests still in flight after {timeout:.0f} s: {sorted(pending.values())[:5]}")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout
+    while pending or not wanted <= loaded.keys():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"after {timeout:.0f} s, requests in flight: {sorted(pending.values())[:5]}; "
+                        f"frames never loaded: {sorted(wanted - loaded.keys())[:5]}")
+        try:
+            page.wait_for_event("requestfinished", timeout=min(left, 1.0) * 1000)
+        except PlaywrightTimeout:
+            pass
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -163,11 +167,11 @@ def test_page_with_everything_it_loads_stays_within_3_mb(server, page, path):
     frames = page.evaluate("""() => { const panels = document.querySelectorAll('.dlmath-explorer-controls');
         panels.forEach(panel => panel.dispatchEvent(new FocusEvent('focusin')));  // as a reader reaching for one
         return panels.length; }""")
-    _quiet(page, pending)
-    if frames:
-        wanted = page.evaluate("""() => new Set(Array.from(document.querySelectorAll('script.dlmath-explorer-data'))
-            .flatMap(s => JSON.parse(s.textContent).frames.map(f => new URL(f[0], document.baseURI).href))).size""")
-        assert sum(1 for url in loaded if "/_images/explorers/" in url) == wanted, "not every frame was loaded"
+    wanted = set(page.evaluate("""() => Array.from(new Set(Array.from(document.querySelectorAll('script.dlmath-explorer-data'))
+        .flatMap(s => JSON.parse(s.textContent).frames.map(f => new URL(f[0], document.baseURI).href))))"""))
+    assert bool(frames) == bool(wanted)
+    _finished(page, pending, loaded, wanted)
+    assert {url for url in loaded if "/_images/explorers/" in url} == wanted, "not every frame was loaded"
     total = sum(loaded.values())
     biggest = sorted(loaded.items(), key=lambda kv: -kv[1])[:5]
     assert total <= PAGE_BUDGET, f"{path} loads {total / 1e6:.2f} MB; the largest: {biggest}"
