@@ -9,12 +9,18 @@ BIN    := $(VENV)/bin
 BOOK_STAMP := $(VENV)/.installed-book
 DEV_STAMP  := $(VENV)/.installed-dev
 JB_FLAGS   := -W -n --keep-going
+# pytest-xdist: tests run on every core; a group of tests that shares an expensive fixture runs on one worker.
+TEST_JOBS  ?= auto
+# --no-loadscope-reorder keeps conftest's order: the slow tests first, the built book's last.
+XDIST      := -n $(TEST_JOBS) --dist loadgroup --no-loadscope-reorder
+CHAPTER    ?=
 
-.PHONY: help book test lab bench clean chromium sandbox selfcheck pdf
+.PHONY: help book test check lab bench clean chromium sandbox selfcheck pdf
 
 help:
 	@echo "make book   execute every chapter (cached) and build the site into _build/html"
 	@echo "make test   install the test tools and Chromium, then run every test"
+	@echo "make check CHAPTER=05  the author's quick loop: unit tests, exercise checks, and that chapter run afresh"
 	@echo "make lab    open JupyterLab on the book"
 	@echo "make bench  measure chapters, explorers, pages and builds into _build/bench.json"
 	@echo "make pdf    print the whole book to _build/pdf/dlmath.pdf (headless Chromium)"
@@ -52,7 +58,12 @@ sandbox:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
 
 test: $(DEV_STAMP) chromium sandbox
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
+
+# The inner loop (a few minutes): every test that needs neither the built book nor whole chapters graded
+# (markers book and slow), the exercise agreement among them, and the chapter CHAPTER executed in a fresh kernel.
+check: $(DEV_STAMP) sandbox
+	$(BIN)/python -m pytest $(XDIST) -m "not book and not slow" $(if $(CHAPTER),--chapter $(CHAPTER),)
 
 # The book as one PDF: the single-page build (sharing the execution cache) printed by Debian's Chromium.
 pdf: $(DEV_STAMP) chromium

@@ -1,7 +1,8 @@
 """`make pdf`: tools/pdf.py prints the whole book to one PDF that a reader can use.
 
 The book is built once (the session's `built_site`, which fills the execution cache), then tools/pdf.py
-runs as `make pdf` runs it: the single-page build reuses that cache, so no chapter executes again.
+runs as `make pdf` runs it, in the background while other tests run (tests/background_build.py): the
+single-page build reuses that cache, so no chapter executes again.
 The PDF is then read back with pypdf: its pages, text, bookmarks and links. Two small pages check
 that the script fails loudly on a TeX error and on a request that leaves 127.0.0.1.
 """
@@ -11,14 +12,15 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from conftest import ROOT, chapter_notebooks, toc_files
+from conftest import ROOT, run_folder, build_result, chapter_notebooks, toc_files
 
-pytestmark = [pytest.mark.pdf, pytest.mark.book, pytest.mark.browser]
+# one worker reads the PDF once (pytest-xdist's loadgroup)
+pytestmark = [pytest.mark.pdf, pytest.mark.book, pytest.mark.browser, pytest.mark.xdist_group("pdf")]
 
 sys.path.insert(0, str(ROOT / "tools"))
 import pdf as pdftool  # noqa: E402  (tools/pdf.py)
@@ -39,14 +41,12 @@ def chapter_title(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def printed(built_site, tmp_path_factory):
-    out = tmp_path_factory.mktemp("pdf") / "dlmath.pdf"
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "pdf.py"), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, f"tools/pdf.py failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
-    print(f"\n{proc.stdout.strip()} (tools/pdf.py took {time.perf_counter() - start:.0f} s)")
-    return out
+def printed(built_site):
+    """The PDF as `make pdf` prints it: tools/pdf.py, run in the background once the book built (conftest)."""
+    result = build_result("pdf")
+    log = Path(result["log"]).read_text()
+    assert result["returncode"] == 0, f"tools/pdf.py failed:\n{log[-4000:]}"
+    return run_folder() / "dlmath.pdf"
 
 
 @pytest.fixture(scope="module")
