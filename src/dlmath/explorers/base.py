@@ -166,10 +166,19 @@ class Explorer:
         return w.VBox([title, w.GridBox(list(controls.values()), layout=w.Layout(grid_template_columns="repeat(2, auto)")), out])
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = dict(self.widget()._repr_mimebundle_())
-        bundle["text/html"] = self.static_html()
-        bundle["text/plain"] = f"<{self.title}: an explorer; run the notebook to use its controls>"
-        return bundle
+        """The live panel for a front end with a widget manager, the static edition for one without (a rendered
+        page, GitHub), and a line of text for a terminal. The widget's view is named here, not asked of the widget:
+        ipywidgets 7 (which Colab pins) has no ``_repr_mimebundle_``, ipywidgets 8 has; both show this view."""
+        panel = self.widget()
+        return {
+            WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": panel.model_id},
+            "text/html": self.static_html(),
+            "text/plain": f"<{self.title}: an explorer; run the notebook to use its controls>",
+        }
+
+
+#: The MIME type of a live widget in a notebook's output (the same in ipywidgets 7 and 8).
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def _artists(handles: Any):
