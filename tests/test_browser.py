@@ -82,10 +82,14 @@ def _open(page, url):
 def _settled(page):
     """Wait for the signals a reader waits for, not for "network idle" (Playwright advises against it:
     one slow request on a busy machine holds it past any timeout): the load event (HTML, scripts,
-    styles, images), the math typeset with its fonts, and every image decoded. Returns the images
-    that did not load."""
+    styles, images), the math typeset with its fonts, every image decoded, and every finite CSS transition
+    or animation finished (the theme fades its colours in when it sets light or dark mode; on a busy machine
+    axe once measured a colour half-way). Returns the images that did not load."""
     _typeset(page)
     page.evaluate("() => document.fonts.ready.then(() => true)")
+    page.evaluate("""() => Promise.all(document.getAnimations()
+        .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+        .map(a => a.finished.catch(() => null))).then(() => true)""")
     return page.evaluate(
         """() => Promise.all(Array.from(document.images).map(img => {
                img.loading = 'eager';
