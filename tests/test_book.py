@@ -186,7 +186,7 @@ def test_every_solution_passes_its_check(built_site, path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_folded_solutions_show_no_otter_block_markers(built_site, path):
     page = (built_site / path.relative_to(ROOT).with_suffix(".html")).read_text()
-    assert "BEGIN SOLUTION" not in page and "END SOLUTION" not in page
+    assert "BEGIN SOLUTION" not in page and "END SOLUTION" not in page and "# SOLUTION" not in page
 
 
 @pytest.mark.parametrize("path", NUMBERED, ids=[p.stem for p in NUMBERED])

@@ -26,14 +26,14 @@ def test_otter_block_markers_are_hidden_from_code_cells_only():
 
     from dlmath.sphinxext import _hide_otter_markers
 
-    source = "w = inputs()\n# BEGIN SOLUTION NO PROMPT\nanswer = w + 1\n    # END SOLUTION\ncheck(answer)  # SOLUTION"
+    source = "w = inputs()\n# BEGIN SOLUTION NO PROMPT\nanswer = w + 1\n    # END SOLUTION\ncheck(answer)  # SOLUTION\nnote = '# SOLUTION here'"
     cell = nodes.container(classes=["cell_input"])
     cell += nodes.literal_block(source, source)
     prose = nodes.literal_block("# BEGIN SOLUTION", "# BEGIN SOLUTION")  # a code example in the text: kept
     doctree = nodes.document(None, None)
     doctree += [cell, prose]
     _hide_otter_markers(None, doctree)
-    assert cell.children[0].astext() == "w = inputs()\nanswer = w + 1\ncheck(answer)  # SOLUTION"
+    assert cell.children[0].astext() == "w = inputs()\nanswer = w + 1\ncheck(answer)\nnote = '# SOLUTION here'"
     assert prose.astext() == "# BEGIN SOLUTION"
 
 

@@ -6,8 +6,9 @@
 - Executed notebooks carry the ipywidgets state of their explorers (including each explorer's picture).
   The HTML book shows every explorer's own HTML edition instead of the widget and loads no widget
   renderer (``nb_ipywidgets_js: {}``), so that state is dead weight on the page: it is dropped.
-- A folded solution may hold otter's block markers (``# BEGIN SOLUTION NO PROMPT`` .. ``# END SOLUTION``),
-  which mean something to ``dlmath assign`` and nothing to a reader: the book's code cells show them not.
+- A folded solution holds otter's markers (its answer lines end with ``# SOLUTION``; a block may sit between
+  ``# BEGIN SOLUTION NO PROMPT`` and ``# END SOLUTION``), which mean something to ``dlmath assign`` and nothing
+  to a reader: the book's code cells, on the site and in the PDF, show them not.
 - Explorers work without a kernel. The extension sets ``DLMATH_EXPLORER_FRAMES=all`` for the kernels
   the build starts, so each explorer's HTML edition carries its controls and every frame of its static
   grid (:meth:`dlmath.explorers.Explorer.static_html`); it adds the script that swaps the frames
@@ -137,6 +138,8 @@ def _add_static(app, config) -> None:
 
 
 _OTTER_BLOCK = re.compile(r"^[ \t]*# (BEGIN|END) SOLUTION( NO PROMPT)?[ \t]*(\n|\Z)", re.M)
+#: otter's line marker: ``answer = w + 1  # SOLUTION`` is an answer line to blank in the student's notebook
+_OTTER_LINE = re.compile(r"[ \t]*# SOLUTION( NO PROMPT)?[ \t]*$", re.M)
 
 
 def _hide_otter_markers(app, doctree) -> None:
@@ -144,7 +147,7 @@ def _hide_otter_markers(app, doctree) -> None:
         if "cell_input" not in getattr(block.parent, "get", lambda *_: [])("classes", []):
             continue
         text = block.astext()
-        shown = _OTTER_BLOCK.sub("", text).rstrip("\n")
+        shown = _OTTER_LINE.sub("", _OTTER_BLOCK.sub("", text)).rstrip("\n")
         if shown != text.rstrip("\n"):
             block.children = [nodes.Text(shown)]
             block.rawsource = shown
