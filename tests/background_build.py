@@ -15,7 +15,6 @@ Each result file appears whole (written beside, then renamed): a test waits for 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
