@@ -367,28 +367,38 @@ def test_instructors_page_lists_each_chapters_questions_and_points():
 
 
 # -- a variant per student: `dlmath assign --roster` and `dlmath grade` on a one-question chapter ---------------------
-def screening_chapter():
-    """A chapter with chapter 03's screening exercise, in the book's marking convention."""
+def probability_question(name: str, points: int, title: str, answer: str, solution: str, args: str):
+    """A one-question chapter with one of chapter 03's exercises, in the book's marking convention: ``answer`` is
+    the reader's cell, ``solution`` the solved one (its lines marked ``# SOLUTION``), ``args`` the names the
+    specification's tests take."""
+    label, spec, check = f"ex-{name}", name.removeprefix("prob_").upper(), f"ex.check_{name.removeprefix('prob_')}"
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         C("from dlmath.probability import exercises as ex"),
-        R("# BEGIN QUESTION\nname: prob_screening\npoints: 2\nall_or_nothing: true"),
-        M("```{exercise-start} Screening\n:label: ex-screening\n```\nCompute P(D | +) for `ex.screening_inputs()`."),
-        C("posterior = ...\nex.check_screening(posterior)"),
+        R(f"# BEGIN QUESTION\nname: {name}\npoints: {points}\nall_or_nothing: true"),
+        M(f"```{{exercise-start}} {title}\n:label: {label}\n```\n{title}."),
+        C(f"{answer}\n{check}({args})"),
         M("```{exercise-end}\n```"),
-        M("```{solution-start} ex-screening\n:class: dropdown\n```\nBayes' rule."),
-        C("i = ex.screening_inputs()\n"
-          "posterior = i['sensitivity'] * i['prevalence'] / (i['sensitivity'] * i['prevalence'] + "
-          "(1 - i['specificity']) * (1 - i['prevalence']))  # SOLUTION\nex.check_screening(posterior)"),
+        M(f"```{{solution-start}} {label}\n:class: dropdown\n```\nThe solution."),
+        C(f"{solution}\n{check}({args})"),
         M("```{solution-end}\n```"),
         R("# BEGIN TESTS"),
-        C("ex.SCREENING.test(posterior)"),
-        C("# HIDDEN\nex.SCREENING.test(posterior, hidden=True)"),
+        C(f"ex.{spec}.test({args})"),
+        C(f"# HIDDEN\nex.{spec}.test({args}, hidden=True)"),
         R("# END TESTS"),
         R("# END QUESTION"),
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
+
+
+def screening_chapter():
+    """A chapter with chapter 03's screening exercise, in the book's marking convention."""
+    return probability_question(
+        "prob_screening", 2, "Compute P(D | +) for `ex.screening_inputs()`", "posterior = ...",
+        "i = ex.screening_inputs()\n"
+        "posterior = i['sensitivity'] * i['prevalence'] / (i['sensitivity'] * i['prevalence'] + "
+        "(1 - i['specificity']) * (1 - i['prevalence']))  # SOLUTION", "posterior")
 
 
 @pytest.mark.slow
@@ -559,24 +569,9 @@ def test_an_assign_that_refuses_a_leaking_notebook_leaves_no_student_folder(tmp_
 
 @pytest.mark.slow
 def test_written_explanations_are_exported_for_a_person_and_never_cost_the_choice(tmp_path):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        C("from dlmath.probability import exercises as ex"),
-        R("# BEGIN QUESTION\nname: prob_temperature_limit\npoints: 1\nall_or_nothing: true"),
-        M("```{exercise-start} Low temperature\n:label: ex-t\n```\nWhich? Then explain it in `why`."),
-        C("answer = ...\nwhy = ...\nex.check_temperature_limit(answer, why)"),
-        M("```{exercise-end}\n```"),
-        M("```{solution-start} ex-t\n:class: dropdown\n```\nThe ratio."),
-        C("answer = 'b'  # SOLUTION\nwhy = 'the ratio of two probabilities grows without bound'  # SOLUTION\n"
-          "ex.check_temperature_limit(answer, why)"),
-        M("```{solution-end}\n```"),
-        R("# BEGIN TESTS"),
-        C("ex.TEMPERATURE_LIMIT.test(answer, why)"),
-        C("# HIDDEN\nex.TEMPERATURE_LIMIT.test(answer, why, hidden=True)"),
-        R("# END TESTS"),
-        R("# END QUESTION"),
-    ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = probability_question("prob_temperature_limit", 1, "Which? Then explain it in `why`", "answer = ...\nwhy = ...",
+                              "answer = 'b'  # SOLUTION\nwhy = 'the ratio of two probabilities grows without bound'  # SOLUTION",
+                              "answer, why")
     nbformat.write(nb, tmp_path / "t.ipynb")
     proc = dlmath("assign", tmp_path / "t.ipynb", tmp_path / "a")
     assert proc.returncode == 0, proc.stdout + proc.stderr
