@@ -24,7 +24,7 @@ help:
 	@echo "make lab    open JupyterLab on the book"
 	@echo "make bench  measure chapters, explorers, pages and builds into _build/bench.json"
 	@echo "make pdf    print the whole book to _build/pdf/dlmath.pdf (headless Chromium)"
-	@echo "make selfcheck  regenerate each chapter's setup cell and its self-check edition in selfcheck/"
+	@echo "make selfcheck  regenerate each chapter's setup cell, its self-check edition (selfcheck/) and its notebook edition (notebooks/)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,8 +78,10 @@ bench: $(DEV_STAMP)
 clean:
 	rm -rf _build
 
-# What is generated inside the committed notebooks (tests keep both in step): each chapter's setup cell, which
-# installs the dlmath release of src/dlmath/__init__.py, and the self-check edition of every chapter with exercises.
+# What is generated from the committed notebooks (tests keep them in step): each chapter's setup cell, which
+# installs the dlmath release of src/dlmath/__init__.py, the self-check edition of every chapter with exercises,
+# and the notebook edition of every chapter (glued values from the last `make book`, in _build).
 selfcheck: $(DEV_STAMP)
 	$(BIN)/dlmath setup-cells
 	$(BIN)/dlmath selfcheck all selfcheck
+	$(BIN)/dlmath edition all notebooks

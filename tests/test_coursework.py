@@ -64,8 +64,8 @@ def test_otter_master_drops_reader_cells_and_wraps_solutions():
     assert sources[0][0] == "raw" and sources[0][1].startswith("# ASSIGNMENT CONFIG\nname: toy")
     assert ("code", "x = ...\ncheck(x, 2)") not in sources  # the reader's cell is the book's only
     statement = next(s for t, s in sources if t == "markdown" and "Find x" in s)
-    assert statement.startswith("**Exercise: Find x**") and "{exercise-start}" not in statement
-    assert "(equation *eq-x*)" in statement and "the intro" in statement and "{ref}" not in statement
+    assert statement.startswith("### Exercise 1: Find x\n") and "{exercise-start}" not in statement
+    assert "see (eq-x) and" in statement and "the intro" in statement and "{ref}" not in statement
     i = sources.index(("raw", "# BEGIN SOLUTION"))
     assert sources[i + 1] == ("markdown", "2 is 2.")
     assert sources[i + 2] == ("code", "x = 2  # SOLUTION\ncheck(x, 2)")
@@ -73,12 +73,14 @@ def test_otter_master_drops_reader_cells_and_wraps_solutions():
     assert not any("{solution-end}" in s or "{exercise-end}" in s for _, s in sources)
 
 
-def test_otter_master_turns_glossary_links_into_plain_text():
+def test_otter_master_links_glossary_terms_to_the_published_glossary():
     nb = toy_chapter()
     nb.cells.insert(1, M("A **{term}`tensor`** has a {term}`shape <shape>`; see {term}`Gradient descent <gradient descent>`."))
     master = coursework.otter_master(nb, name="toy")
     text = next(c.source for c in master.cells if "tensor" in c.source)
-    assert text == "A **tensor** has a shape; see Gradient descent."
+    glossary = "https://dlmath.github.io/dlmath/book/glossary.html"
+    assert text == (f"A **[tensor]({glossary}#term-tensor)** has a [shape]({glossary}#term-shape); "
+                    f"see [Gradient descent]({glossary}#term-gradient-descent).")
 
 
 def test_otter_master_self_check_drops_tests():

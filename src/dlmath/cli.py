@@ -3,6 +3,7 @@
 ``dlmath assign CHAPTER OUTDIR``              student notebook and autograder for a chapter (otter-grader);
 ``dlmath grade AUTOGRADER SUBMISSION...``     grade submissions; a CSV table on standard output;
 ``dlmath selfcheck CHAPTER OUTDIR``           the self-check edition of a chapter;
+``dlmath edition CHAPTER OUTDIR``             the notebook edition of a chapter (Binder, Colab, download);
 ``dlmath setup-cells``                        write each chapter's setup cell (run in the repository);
 ``dlmath strip NOTEBOOK...``                  remove outputs from notebooks before committing them;
 ``dlmath check-clean NOTEBOOK...``            exit 1 if a notebook holds outputs;
@@ -53,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("selfcheck", help="write the self-check edition of a chapter into OUTDIR")
     p.add_argument("chapter", help=CHAPTER_HELP + "; `all`: every chapter with exercises")
     p.add_argument("outdir")
+    p = sub.add_parser("edition", help="write the notebook edition of a chapter (clean Markdown, solutions folded, "
+                       "no tests) into OUTDIR; glued values come from the build in _build (run in the repository)")
+    p.add_argument("chapter", help=CHAPTER_HELP + "; `all`: every chapter")
+    p.add_argument("outdir")
+    p.add_argument("--build", default="_build", help="the book's build folder, whose jupyter_execute/ holds the "
+                   "executed chapters (default _build)")
     p = sub.add_parser("setup-cells", help="make the first cell of every chapter in book/ the setup cell that "
                        "installs this dlmath release (run in the repository; reads _config.yml)")
     p = sub.add_parser("strip", help="remove outputs and execution counts from notebooks, in place")
@@ -65,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return _coursework(args)
     if args.command == "setup-cells":
         return _setup_cells()
+    if args.command == "edition":
+        return _edition(args)
     status = 0
     for path in args.notebooks:
         try:
@@ -94,6 +103,19 @@ def _setup_cells() -> int:
     changed = write_setup_cells([ch.notebook for ch in CHAPTERS], __version__, repository)
     for path in changed:
         print(f"{path}: setup cell written for dlmath {__version__}")
+    return 0
+
+
+def _edition(args: argparse.Namespace) -> int:
+    from . import editions
+
+    try:
+        index = editions.BookIndex.of_book(Path.cwd())
+        for ch in CHAPTERS if args.chapter == "all" else [args.chapter]:
+            print(f"notebook edition: {editions.write_edition(ch, args.outdir, Path.cwd(), args.build, index)}")
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"dlmath edition: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

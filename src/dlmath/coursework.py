@@ -51,6 +51,7 @@ from pathlib import Path
 import nbformat
 
 from . import chapters
+from .editions import clean_markdown
 from .exercise import BOOK_SEED, FEEDBACK_MODES, GRADE_SEED_ENV, VARIANT_CELL_ID, variant_seed
 
 __all__ = ["find_chapter", "chapters_with_exercises", "otter_master", "assign", "selfcheck", "grade", "GradeRow", "to_csv", "leaks"]
@@ -96,7 +97,6 @@ SELFCHECK_NOTE = (
     "cell that checks your answer: run it, and it tells you whether the answer is right and, if not, what "
     "looks wrong. Nothing is graded, and no hidden test is in this file."
 )
-_FENCE = re.compile(r"```\{(exercise|solution)-(start|end)\}([^\n]*)\n(.*?)```\n?", re.S)
 _HIDDEN = re.compile(r"^\s*#\s*HIDDEN\b", re.I)
 _SOLUTION_MARK = re.compile(r"#\s*(BEGIN |END )?SOLUTION")
 
@@ -135,26 +135,18 @@ def chapters_with_exercises(root: Path | None = None) -> list[Path]:
     return found
 
 
-def _myst_roles_to_markdown(text: str) -> str:
-    """Cross-reference roles read as plain text outside the book: {ref}`text <label>` -> text, {term}`softmax`
-    -> softmax (the glossary is the book's), and so on."""
-    text = re.sub(r"\{(?:ref|doc|term)\}`([^`<]+?)\s*<[^`>]+>`", r"\1", text)
-    text = re.sub(r"\{term\}`([^`]+)`", r"\1", text)
-    text = re.sub(r"\{ref\}`([^`]+)`", r"section *\1*", text)
-    text = re.sub(r"\{doc\}`([^`]+)`", r"*\1*", text)
-    return re.sub(r"\{eq\}`([^`]+)`", r"(equation *\1*)", text)
+def _markdown_index(nb: nbformat.NotebookNode, page: str):
+    """The book's index (numbers, titles, links), with ``nb`` added when it is not one of the book's pages."""
+    from .editions import BookIndex
 
-
-def _fence_to_markdown(match: re.Match) -> str:
-    """An ``exercise-start`` fence becomes a bold title; the other sphinx-exercise fences disappear."""
-    kind, edge, title = match.group(1), match.group(2), match.group(3).strip()
-    if kind == "exercise" and edge == "start":
-        return f"**Exercise: {title}**\n\n" if title else "**Exercise**\n\n"
-    return ""
+    index = BookIndex.of_book()
+    if page not in index.titles:
+        index.add_page(page, "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown"), None)
+    return index
 
 
 def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True,
-                 run_tests: bool = True) -> nbformat.NotebookNode:
+                 run_tests: bool = True, page: str | None = None) -> nbformat.NotebookNode:
     """The otter master notebook for a chapter written in the book's marking convention.
 
     Drops the reader's cells (code between ``exercise-start`` and ``exercise-end``: in the assignment the
@@ -162,11 +154,14 @@ def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True,
     into plain markdown, wraps each ``solution-start`` .. ``solution-end`` region in otter's solution
     block, and prepends the assignment configuration. ``with_otter=False`` makes the self-check master:
     no otter init and check cells, no tests. ``run_tests=False`` skips otter's run of the solved notebook against
-    its tests (the book's build runs every test cell of every chapter already).
+    its tests (the book's build runs every test cell of every chapter already). The Markdown is the notebook
+    edition's (:func:`dlmath.editions.clean_markdown`); ``page`` names the notebook in the book (``book/<stem>``).
     """
     if not any(c.cell_type == "raw" and c.source.lstrip().startswith("# BEGIN QUESTION") for c in nb.cells):
         raise ValueError("this notebook has no questions (raw cells '# BEGIN QUESTION'): nothing to assign")
     out = copy.deepcopy(nb)
+    page = page or name
+    index = _markdown_index(nb, page)
     requirements = ("requirements:\n" + "".join(f"  - \"{r}\"\n" for r in grading_requirements())
                     if with_otter else "")
     cells: list = [nbformat.v4.new_raw_cell(ASSIGNMENT_CONFIG.format(name=name, otter=str(with_otter).lower(),
@@ -189,9 +184,7 @@ def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True,
                 in_exercise = True
             if "{exercise-end}" in source:
                 in_exercise = False
-            source = _FENCE.sub(_fence_to_markdown, source).strip()
-            source = _myst_roles_to_markdown(source)
-            cell.source = source
+            cell.source = clean_markdown(source, index, page, strict=False)
         elif in_exercise and cell.cell_type == "code":
             continue  # the reader's cell: the book's, not the assignment's
         if starts_solution:
@@ -235,7 +228,8 @@ def _assign(chapter: str | int, outdir: str | Path, with_otter: bool, run_tests:
     source = find_chapter(chapter)
     outdir = Path(outdir).resolve()
     nb = nbformat.read(source, as_version=4)
-    master = otter_master(nb, name=source.stem, with_otter=with_otter, run_tests=run_tests)
+    page = f"book/{source.stem}" if source.parent.name == "book" else source.stem
+    master = otter_master(nb, name=source.stem, with_otter=with_otter, run_tests=run_tests, page=page)
     with tempfile.TemporaryDirectory(prefix="dlmath-assign-") as tmp:
         master_path = Path(tmp) / source.name
         nbformat.write(master, master_path)

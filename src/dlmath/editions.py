@@ -1,0 +1,311 @@
+"""The notebook edition: each chapter as a clean notebook for Binder, Colab, a JupyterHub and download.
+
+The chapters in ``book/`` are written for Jupyter Book: MyST roles (``{eq}``, ``{ref}``, ``{doc}``, ``{term}``,
+``{glue:text}``), label lines (``(la-embeddings)=``), numbered equations (``$$ ... $$ (label)``),
+sphinx-exercise fences, otter's question and test cells, and otter's markers in the solutions. Only the built
+site resolves them. :func:`notebook_edition` writes the chapter as plain Markdown that Jupyter, Colab and
+VS Code render:
+
+- an equation reference becomes its number, ``(2.3)``, and the equation itself carries ``\\tag{2.3}``;
+- a section, page or glossary reference becomes a link to the published page, with the text the site shows;
+- an exercise becomes a heading ``### Exercise 2.3: <title>``, followed by the reader's cell;
+- its solution sits under a heading ``#### Solution to Exercise 2.3`` that opens collapsed (JupyterLab's
+  ``jp-MarkdownHeadingCollapsed``, Colab's ``collapsed_sections``), its code cell hidden as well
+  (``source_hidden``), and without otter's markers;
+- otter's cells and the tests are gone; a glued value is the value the build computed.
+
+The numbers (equations, exercises) follow the book's rules (a chapter's number, then the position in the
+chapter; the introduction and the appendices unnumbered), and ``tests/test_editions.py`` checks every number,
+title and link against the built site. :func:`clean_markdown` is also what the self-check edition and
+``dlmath assign`` use for their Markdown.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import chapters
+
+__all__ = ["BookIndex", "clean_markdown", "notebook_edition", "write_edition", "EDITION_NOTE", "EDITION_DIR"]
+
+#: where the editions are committed, beside ``book/`` and ``selfcheck/``
+EDITION_DIR = "notebooks"
+EDITION_NOTE = (
+    "> **Notebook edition.** This is the chapter of the book *{book}*, with each exercise's solution folded "
+    "under its heading (click the heading's arrow to open it). The book itself, with its figures, explorers "
+    "and a search, is [on its site]({url})."
+)
+ROOT = Path(__file__).resolve().parents[2]
+
+_LABEL_LINE = re.compile(r"^\(([\w-]+)\)=[ \t]*\n", re.M)
+_SECTION = re.compile(r"^\(([\w-]+)\)=[ \t]*\n+(#+)[ \t]+(.+?)[ \t]*$", re.M)
+_TITLE = re.compile(r"^#[ \t]+(.+?)[ \t]*$", re.M)
+_EQUATION_END = re.compile(r"^\$\$[ \t]*\(([\w-]+)\)[ \t]*$", re.M)
+_EXERCISE = re.compile(r"```\{exercise-start\}[ \t]*([^\n]*)\n:label:[ \t]*([\w-]+)[ \t]*\n")
+_FENCE = re.compile(r"```\{(exercise|solution)-(start|end)\}([^\n]*)\n(.*?)```[ \t]*\n?", re.S)
+_ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+_TEXT_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
+_GLOSSARY = re.compile(r"```\{glossary\}\n(.*?)```", re.S)
+_CODE_FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+
+
+def _make_id(text: str) -> str:
+    """Sphinx's identifier for a glossary term (``sphinx.util.nodes._make_id``: case kept, runs of other
+    characters become one hyphen)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^\w.]+", "-", " ".join(text.split())).strip("-_.")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something a reference points at: its page (``book/02_calculus``), its anchor and the text the site shows."""
+
+    page: str
+    anchor: str
+    text: str
+
+
+@dataclass
+class BookIndex:
+    """Every label of the book, as the built site numbers and names it."""
+
+    base_url: str
+    titles: dict[str, str] = field(default_factory=dict)          # page -> its title
+    labels: dict[str, Target] = field(default_factory=dict)       # section and exercise labels
+    equations: dict[str, Target] = field(default_factory=dict)    # equation label -> "(2.3)"
+    exercises: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> ("Exercise 2.3", title)
+    terms: dict[str, str] = field(default_factory=dict)           # lower-case term -> term
+
+    @classmethod
+    def of_book(cls, root: Path | None = None) -> "BookIndex":
+        """The index of the book at ``root`` (default: the repository that holds this package): its chapters
+        in ``book/`` and the pages beside them; the published address from ``_config.yml`` (``html.baseurl``)."""
+        import yaml
+
+        root = Path(root or ROOT)
+        if not (root / "_config.yml").is_file():  # an installed dlmath, away from the book's repository
+            return cls(base_url="")
+        config = yaml.safe_load((root / "_config.yml").read_text())
+        base = (config.get("html") or {}).get("baseurl") or ""
+        index = cls(base_url=base.rstrip("/") + "/")
+        numbered = {ch.stem: ch.number for ch in chapters.CHAPTERS if ch.number > 0}
+        for path in sorted((root / "book").glob("*.ipynb")) + sorted((root / "book").glob("*.md")):
+            index.add_page(f"book/{path.stem}", _page_text(path), numbered.get(path.stem))
+        return index
+
+    def add_page(self, page: str, text: str, number: int | None) -> None:
+        """Index one page's Markdown ``text``; ``number`` is its chapter number (None: the page is unnumbered)."""
+        prose = _CODE_FENCE.sub(lambda m: m.group(0) if "{exercise-start}" in m.group(0) or "{glossary}" in m.group(0)
+                                else "", text)
+        title = _TITLE.search(prose)
+        self.titles[page] = title.group(1) if title else page.rsplit("/", 1)[-1]
+        for label, _, heading in _SECTION.findall(prose):
+            self.labels[label] = Target(page, label, heading)
+        prefix = f"{number}." if number is not None else ""
+        for k, label in enumerate(_EQUATION_END.findall(prose), 1):
+            self.equations[label] = Target(page, f"equation-{label}", f"({prefix}{k})")
+        for k, (title_, label) in enumerate(_EXERCISE.findall(text), 1):
+            name = f"Exercise {prefix}{k}"
+            self.exercises[label] = (name, title_.strip())
+            self.labels[label] = Target(page, label, name)
+        for block in _GLOSSARY.findall(text):
+            for term in re.findall(r"^(\S[^\n]*)$", block, re.M):
+                if not term.startswith(":"):
+                    self.terms[term.strip().lower()] = term.strip()
+                    self.labels[f"term:{term.strip().lower()}"] = Target(page, f"term-{_make_id(term.strip())}",
+                                                                        term.strip())
+
+    def url(self, target: Target) -> str:
+        return f"{self.base_url}{target.page}.html" + (f"#{target.anchor}" if target.anchor else "")
+
+
+def _page_text(path: Path) -> str:
+    if path.suffix == ".ipynb":
+        nb = nbformat.read(path, as_version=4)
+        return "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    return path.read_text()
+
+
+def _glue_values(executed: nbformat.NotebookNode | None) -> dict[str, dict]:
+    """The values glued in an executed notebook (myst-nb marks each output with ``metadata.scrapbook.name``)."""
+    values = {}
+    for cell in executed.cells if executed is not None else []:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                values[name] = output.get("data", {})
+    return values
+
+
+def _glue_text(data: dict, spec: str) -> str:
+    """What ``{glue:text}`name:spec``` shows: the plain-text value, formatted by ``spec`` when one is given."""
+    text = str(data.get("text/plain", ""))
+    if not spec:
+        return text.strip("'\"") if text[:1] in "'\"" else text
+    return format(ast.literal_eval(text), spec)
+
+
+class Unresolved(ValueError):
+    """A reference that the book does not define."""
+
+
+def clean_markdown(source: str, index: BookIndex, page: str, glue: dict[str, dict] | None = None,
+                   strict: bool = True, solution_heading: bool = False) -> str:
+    """``source``, a Markdown cell of ``page``, without MyST: see the module's description.
+
+    ``strict=False`` turns a reference the index lacks into its plain text (a teacher's own notebook given to
+    ``dlmath assign``) instead of raising :class:`Unresolved`. ``solution_heading`` keeps a solution's fence as a
+    heading ``#### Solution to Exercise N``; otherwise it disappears with the exercise's other fences."""
+    folder = page.rsplit("/", 1)[0] + "/" if "/" in page else ""
+
+    def fence(match: re.Match) -> str:
+        kind, edge, rest = match.group(1), match.group(2), match.group(3).strip()
+        label = re.search(r":label:[ \t]*([\w-]+)", match.group(4))
+        if kind == "exercise" and edge == "start":
+            name, title = index.exercises.get(label.group(1) if label else "", ("Exercise", rest))
+            return f"### {name}: {title}\n\n" if title else f"### {name}\n\n"
+        if kind == "solution" and edge == "start" and solution_heading:
+            name = index.exercises.get(rest, ("the exercise", ""))[0]
+            return f"#### Solution to {name}\n\n"
+        return ""
+
+    def link(text: str, target: Target | None, what: str, key: str) -> str:
+        if target is None:
+            if strict:
+                raise Unresolved(f"{page}: {what} {key!r} is not defined in the book")
+            return text
+        return f"[{text}]({index.url(target)})"
+
+    def role(match: re.Match) -> str:
+        name, body = match.group(1), match.group(2)
+        explicit = _TEXT_TARGET.match(body)
+        text, key = (explicit.group(1), explicit.group(2)) if explicit else (None, body)
+        if name == "eq":
+            target = index.equations.get(key)
+            if target is None and strict:
+                raise Unresolved(f"{page}: equation {key!r} is not defined in the book")
+            return target.text if target else f"({key})"
+        if name == "ref":
+            target = index.labels.get(key)
+            return link(text or (target.text if target else key), target, "label", key)
+        if name == "doc":
+            doc = key if "/" in key else folder + key
+            target = Target(doc, "", index.titles[doc]) if doc in index.titles else None
+            return link(text or (target.text if target else key), target, "page", key)
+        if name == "term":
+            target = index.labels.get(f"term:{key.strip().lower()}")
+            return link(text or key, target, "glossary term", key)
+        if name.startswith("glue"):
+            glued_name, _, spec = key.partition(":")
+            if glue is None or glued_name not in glue:
+                if strict:
+                    raise Unresolved(f"{page}: the glued value {glued_name!r} is not in the executed chapter "
+                                     "(build the book first: `make book`)")
+                return glued_name
+            data = glue[glued_name]
+            return data.get("text/markdown", "") if name == "glue:md" else _glue_text(data, spec)
+        if strict:
+            raise Unresolved(f"{page}: the role {{{name}}} has no plain-Markdown form")
+        return text or key
+
+    def tag(match: re.Match) -> str:
+        target = index.equations.get(match.group(1))
+        return f"\\tag{{{target.text.strip('()')}}}\n$$" if target else "$$"
+
+    text = _FENCE.sub(fence, source)
+    text = _LABEL_LINE.sub("", text)
+    text = _EQUATION_END.sub(tag, text)
+    return re.sub(r"\n{3,}", "\n\n", _ROLE.sub(role, text)).strip()
+
+
+_OTTER_BLOCK = re.compile(r"^[ \t]*# (BEGIN|END) SOLUTION( NO PROMPT)?[ \t]*(\n|\Z)", re.M)
+_OTTER_LINE = re.compile(r"[ \t]*# SOLUTION( NO PROMPT)?[ \t]*$", re.M)
+
+
+def without_otter_markers(code: str) -> str:
+    """A solution's code as a reader sees it: no ``# BEGIN/END SOLUTION`` lines, no trailing ``# SOLUTION``."""
+    return _OTTER_LINE.sub("", _OTTER_BLOCK.sub("", code)).rstrip("\n")
+
+
+def _is_raw_marker(cell, marker: str) -> bool:
+    return cell.cell_type == "raw" and re.match(rf"#\s*{marker}", cell.source.strip()) is not None
+
+
+def notebook_edition(chapter: chapters.Chapter, root: Path | None = None, index: BookIndex | None = None,
+                     executed: nbformat.NotebookNode | None = None) -> nbformat.NotebookNode:
+    """The notebook edition of ``chapter`` (see the module's description). ``executed`` is the chapter as the
+    build executed it (``_build/jupyter_execute/book/<stem>.ipynb``), which holds its glued values."""
+    import yaml
+
+    root = Path(root or ROOT)
+    index = index or BookIndex.of_book(root)
+    page = f"book/{chapter.stem}"
+    glue = _glue_values(executed)
+    source = nbformat.read(root / chapter.notebook, as_version=4)
+    title = yaml.safe_load((root / "_config.yml").read_text())["title"]
+    cells, in_tests, in_solution, collapsed = [], False, False, []
+    for cell in source.cells:
+        if _is_raw_marker(cell, "(BEGIN|END) TESTS"):
+            in_tests = cell.source.strip().startswith("# BEGIN")
+            continue
+        if in_tests or cell.cell_type == "raw" or "remove-cell" in cell.metadata.get("tags", []):
+            continue
+        out = copy.deepcopy(cell)
+        out.metadata.pop("tags", None)
+        if cell.cell_type == "markdown":
+            starts = "{solution-start}" in cell.source
+            text = clean_markdown(cell.source, index, page, glue, solution_heading=True)
+            if starts:
+                in_solution = True
+                heading, _, rest = text.partition("\n\n")
+                head = nbformat.v4.new_markdown_cell(heading, metadata={"jp-MarkdownHeadingCollapsed": True})
+                head["id"] = "solution-" + re.sub(r"\W+", "-", heading.split(" to ", 1)[-1].lower()).strip("-")
+                head.metadata["id"] = head["id"]  # Colab names cells by metadata.id
+                cells.append(head)
+                collapsed.append(head["id"])
+                text = rest.strip()
+            if "{solution-end}" in cell.source:
+                in_solution = False
+            if not text:
+                continue
+            out.source = text
+        else:
+            out.outputs, out.execution_count = [], None
+            if in_solution or "hide-input" in cell.metadata.get("tags", []):
+                out.metadata["jupyter"] = {"source_hidden": True}
+            if in_solution:
+                out.source = without_otter_markers(cell.source)
+        cells.append(out)
+    note = nbformat.v4.new_markdown_cell(EDITION_NOTE.format(book=title, url=index.url(Target(page, "", ""))))
+    note["id"] = "dlmath-edition-note"
+    cells.insert(next((i + 1 for i, c in enumerate(cells) if c.cell_type == "markdown"), 0), note)
+    nb = copy.deepcopy(source)
+    nb.cells = cells
+    nb.metadata.pop("widgets", None)
+    nb.metadata["colab"] = {"collapsed_sections": collapsed, "provenance": []}
+    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
+    return nb
+
+
+def write_edition(chapter: str | int | chapters.Chapter, outdir: str | Path, root: Path | None = None,
+                  build: str | Path | None = None, index: BookIndex | None = None) -> Path:
+    """Write the notebook edition of ``chapter`` to ``outdir/<stem>.ipynb``; glued values come from the build's
+    executed notebooks under ``build`` (default ``_build``), when the chapter has any."""
+    ch = chapter if isinstance(chapter, chapters.Chapter) else chapters.chapter(chapter)
+    root = Path(root or ROOT)
+    executed_path = Path(build or root / "_build") / "jupyter_execute" / f"{ch.notebook[:-len('.ipynb')]}.ipynb"
+    executed = nbformat.read(executed_path, as_version=4) if executed_path.is_file() else None
+    nb = notebook_edition(ch, root, index, executed)
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    target = outdir / f"{ch.stem}.ipynb"
+    nbformat.write(nb, target)
+    return target
