@@ -5,7 +5,8 @@
   the chapters and dlmath import; binder/postBuild installs dlmath; nothing in binder/ overrides them.
 - With `launch_buttons.jupyterhub_url` set, a chapter's launch menu opens it on that hub through
   nbgitpuller (a tiny book with the book's own configuration, built in a temporary folder).
-- Each chapter page's download button links its notebook, and the build holds that file.
+- Each chapter page's launch buttons and download button open its notebook edition (notebooks/), which the
+  build holds.
 """
 
 from __future__ import annotations
@@ -160,7 +161,8 @@ def links(page: Path) -> list[str]:
 
 
 def test_jupyterhub_url_gives_each_chapter_an_nbgitpuller_link(tmp_path):
-    """The book's _config.yml with a hub's address: the chapter's launch menu links the hub's git-pull."""
+    """The book's _config.yml with a hub's address: the chapter's launch menu links the hub's git-pull. Every
+    launch button opens the chapter's notebook edition (notebooks/), not its source in book/."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["launch_buttons"]["jupyterhub_url"] = "https://hub.example.edu"
     config["execute"]["execute_notebooks"] = "off"
@@ -171,6 +173,8 @@ def test_jupyterhub_url_gives_each_chapter_an_nbgitpuller_link(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# A tiny chapter\n\nOne page."), nbformat.v4.new_code_cell("1 + 1")]
     nbformat.write(nb, tmp_path / "book" / "01_tiny.ipynb")
+    (tmp_path / "notebooks").mkdir()  # its notebook edition, which every launch button opens
+    nbformat.write(nb, tmp_path / "notebooks" / "01_tiny.ipynb")
     jb = Path(sys.executable).with_name("jupyter-book")
     proc = subprocess.run([str(jb), "build", str(tmp_path), "-W", "-n", "--keep-going"], cwd=tmp_path,
                           capture_output=True, text=True)
@@ -179,8 +183,10 @@ def test_jupyterhub_url_gives_each_chapter_an_nbgitpuller_link(tmp_path):
     repo = CONFIG["repository"]["url"]
     assert repo == "https://github.com/dlmath/dlmath" and CONFIG["repository"]["branch"] == "main"
     assert ("https://hub.example.edu/hub/user-redirect/git-pull?repo=https%3A//github.com/dlmath/dlmath"
-            "&urlpath=lab/tree/dlmath/book/01_tiny.ipynb&branch=main") in page
-    assert "https://mybinder.org/v2/gh/dlmath/dlmath/main?urlpath=lab/tree/book/01_tiny.ipynb" in page
+            "&urlpath=lab/tree/dlmath/notebooks/01_tiny.ipynb&branch=main") in page
+    assert "https://mybinder.org/v2/gh/dlmath/dlmath/main?urlpath=lab/tree/notebooks/01_tiny.ipynb" in page
+    assert "https://colab.research.google.com/github/dlmath/dlmath/blob/main/notebooks/01_tiny.ipynb" in page
+    assert not [link for link in page if "book/01_tiny.ipynb" in link]
 
 
 @pytest.mark.book
@@ -192,12 +198,17 @@ def test_the_book_offers_no_jupyterhub_link_until_a_hub_is_set(built_site):
 
 @pytest.mark.book
 @pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
-def test_each_chapter_page_links_its_notebook_for_download(built_site, path):
+def test_each_chapter_page_launches_and_downloads_its_notebook_edition(built_site, path):
     rel = path.relative_to(ROOT)
+    edition = ROOT / "notebooks" / path.name
     page = built_site / rel.with_suffix(".html")
-    downloads = [link for link in links(page) if link.endswith(".ipynb") and "_sources" in link]
-    assert downloads == [f"{'../' * (len(rel.parts) - 1)}_sources/{rel.as_posix()}"]
+    found = links(page)
+    downloads = [link for link in found if link.endswith(".ipynb") and not link.startswith("http")]
+    assert downloads == [f"../notebooks/{path.name}"]
     target = (page.parent / downloads[0]).resolve()
     assert target.exists(), f"the download button of {rel} links a missing {target}"
-    served, source = nbformat.read(target, as_version=4), nbformat.read(path, as_version=4)
-    assert [c.source for c in served.cells] == [c.source for c in source.cells], "the download is the chapter's notebook"
+    assert target.read_bytes() == edition.read_bytes(), "the download is the chapter's notebook edition"
+    launches = [link for link in found if "mybinder.org" in link or "colab.research" in link]
+    assert f"https://mybinder.org/v2/gh/dlmath/dlmath/main?urlpath=lab/tree/notebooks/{path.name}" in launches
+    assert f"https://colab.research.google.com/github/dlmath/dlmath/blob/main/notebooks/{path.name}" in launches
+    assert not [link for link in launches if f"book/{path.name}" in link], "a launch button opens the source"

@@ -9,6 +9,9 @@
 - A folded solution holds otter's markers (its answer lines end with ``# SOLUTION``; a block may sit between
   ``# BEGIN SOLUTION NO PROMPT`` and ``# END SOLUTION``), which mean something to ``dlmath assign`` and nothing
   to a reader: the book's code cells, on the site and in the PDF, show them not.
+- A learner opens the notebook edition (:mod:`dlmath.editions`, committed in ``notebooks/``), not the author's
+  source: the Binder, Colab and JupyterHub buttons and the ``.ipynb`` download of a chapter point at it, and the
+  build copies it to ``notebooks/`` on the site.
 - Explorers work without a kernel. The extension sets ``DLMATH_EXPLORER_FRAMES=all`` for the kernels
   the build starts, so each explorer's HTML edition carries its controls and every frame of its static
   grid (:meth:`dlmath.explorers.Explorer.static_html`); it adds the script that swaps the frames
@@ -33,6 +36,7 @@ from typing import Any
 
 from docutils import nodes
 
+from .editions import EDITION_DIR, without_otter_markers
 from .explorers.static import FRAMES_ENV
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -121,10 +125,43 @@ def palette_figure(path: Path, mean_error: float = 1.0, far: float = 0.005, savi
     return True
 
 
+def _edition_of(app, pagename: str) -> str | None:
+    """The notebook edition of the page ``pagename`` (``notebooks/<stem>.ipynb``), if it has one."""
+    stem = pagename.rsplit("/", 1)[-1]
+    return f"{EDITION_DIR}/{stem}.ipynb" if (Path(app.srcdir) / EDITION_DIR / f"{stem}.ipynb").is_file() else None
+
+
+def _point_at_editions(app, pagename: str, templatename: str, context: dict, doctree) -> None:
+    edition = _edition_of(app, pagename)
+    if edition is None:
+        return
+    source = f"{pagename}.ipynb"
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []):
+            url = button.get("url", "")
+            if group.get("label") == "launch-buttons" and source in url:
+                button["url"] = url.replace(source, edition)
+            elif button.get("label") == "download-source-button" and url.endswith(f"_sources/{source}"):
+                button["url"] = context["pathto"](edition, 1)
+                button["tooltip"] = "Download the notebook"
+
+
+def _copy_editions(app) -> None:
+    import shutil
+
+    source = Path(app.srcdir) / EDITION_DIR
+    if source.is_dir():
+        target = Path(app.outdir) / EDITION_DIR
+        target.mkdir(parents=True, exist_ok=True)
+        for notebook in source.glob("*.ipynb"):
+            shutil.copyfile(notebook, target / notebook.name)
+
+
 def _finish_html(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
+    _copy_editions(app)
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         if "fontawesome.js" in text:
@@ -137,17 +174,12 @@ def _add_static(app, config) -> None:
     config.html_static_path.append(str(STATIC))
 
 
-_OTTER_BLOCK = re.compile(r"^[ \t]*# (BEGIN|END) SOLUTION( NO PROMPT)?[ \t]*(\n|\Z)", re.M)
-#: otter's line marker: ``answer = w + 1  # SOLUTION`` is an answer line to blank in the student's notebook
-_OTTER_LINE = re.compile(r"[ \t]*# SOLUTION( NO PROMPT)?[ \t]*$", re.M)
-
-
 def _hide_otter_markers(app, doctree) -> None:
     for block in doctree.findall(nodes.literal_block):
         if "cell_input" not in getattr(block.parent, "get", lambda *_: [])("classes", []):
             continue
         text = block.astext()
-        shown = _OTTER_LINE.sub("", _OTTER_BLOCK.sub("", text)).rstrip("\n")
+        shown = without_otter_markers(text)
         if shown != text.rstrip("\n"):
             block.children = [nodes.Text(shown)]
             block.rawsource = shown
@@ -162,6 +194,8 @@ def setup(app) -> dict:
     # After myst-nb (which adds each page's scripts at the default priority 500).
     app.connect("html-page-context", _clean_scripts, priority=900)
     app.connect("html-page-context", _explorer_frames, priority=900)
+    # After sphinx-book-theme builds its launch and download buttons (priority 501).
+    app.connect("html-page-context", _point_at_editions, priority=900)
     app.connect("doctree-read", _hide_otter_markers)
     app.connect("build-finished", _finish_html)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
