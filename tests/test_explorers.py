@@ -109,6 +109,23 @@ def test_widget_has_one_labelled_control_per_parameter(name):
     controls[0].value = list(explorer.controls.values())[0].grid(5)[1]  # moving a control must not raise
 
 
+@pytest.mark.parametrize("name", ["matrix_transform", "next_token"])
+def test_the_live_picture_keeps_its_alt_text_and_follows_the_controls(name):
+    import html
+
+    explorer = REGISTRY[name]()
+    box = explorer.widget()
+    picture, first = box.children[2], box.children[1].children[0]
+    start = picture.value
+    _, alt = explorer.frame()
+    assert start.startswith('<img class="dlmath-explorer-picture" src="data:image/png;base64,')
+    assert f'alt="{html.escape(alt)}"' in start
+    control = list(explorer.controls.values())[0]
+    first.value = control.grid(5)[-1] if first.value != control.grid(5)[-1] else control.grid(5)[0]
+    _, moved_alt = explorer.frame(**{list(explorer.controls)[0]: first.value})
+    assert picture.value != start and f'alt="{html.escape(moved_alt)}"' in picture.value
+
+
 def test_unknown_parameter_lists_the_known_ones():
     with pytest.raises(TypeError, match=r"has no control\(s\) \['e'\]; its controls are \['a', 'b', 'c', 'd'\]"):
         matrix_transform().update(e=1)

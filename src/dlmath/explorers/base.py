@@ -151,19 +151,30 @@ class Explorer:
 
     # -- the widget layer -------------------------------------------------------------------------
     def widget(self):
-        """A live ipywidgets panel: one control per parameter above the figure."""
+        """A live ipywidgets panel: the title, the controls in a compact grid (two columns where the cell is wide
+        enough, else one), and the picture below them as an ``<img>`` with its alt text, redrawn on every change."""
+        import base64
+
         import ipywidgets as w
-        from IPython.display import Image, display
+
+        from .controls import CONTROL_WIDTH
 
         controls = {k: c.widget() for k, c in self.controls.items()}
+        picture = w.HTML()
 
-        def refresh(**params: Any) -> None:
-            picture, alt = self.frame(**params)
-            display(Image(data=picture, alt=alt))
+        def refresh(change: Any = None) -> None:
+            png, alt = self.frame(**{k: c.value for k, c in controls.items()})
+            picture.value = (f'<img class="dlmath-explorer-picture" src="data:image/png;base64,'
+                             f'{base64.b64encode(png).decode()}" alt="{html.escape(alt)}">')
 
-        out = w.interactive_output(refresh, controls)
+        for control in controls.values():
+            control.observe(refresh, names="value")
+        refresh()
         title = w.HTML(f"<strong>{html.escape(self.title)}</strong>")
-        return w.VBox([title, w.GridBox(list(controls.values()), layout=w.Layout(grid_template_columns="repeat(2, auto)")), out])
+        grid = w.GridBox(list(controls.values()), layout=w.Layout(
+            grid_template_columns=f"repeat(auto-fill, {CONTROL_WIDTH})", grid_gap="2px 16px",
+            justify_content="flex-start"))
+        return w.VBox([title, grid, picture])
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         """The live panel for a front end with a widget manager, the static edition for one without (a rendered

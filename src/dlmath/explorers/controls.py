@@ -8,7 +8,18 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Slider", "Choice", "Control"]
+__all__ = ["Slider", "Choice", "Control", "CONTROL_WIDTH", "LABEL_WIDTH"]
+
+#: Each control's width in a live panel, and the part its label takes: a slider's track gets what is left after
+#: the label and the value (about 60 px), about 270 px, so that a step of a 100-step slider is near 3 px.
+CONTROL_WIDTH = "520px"
+LABEL_WIDTH = "190px"
+
+
+def _layout():
+    import ipywidgets as w
+
+    return {"layout": w.Layout(width=CONTROL_WIDTH), "style": {"description_width": LABEL_WIDTH}}
 
 
 @dataclass(frozen=True)
@@ -44,8 +55,8 @@ class Slider:
         import ipywidgets as w
 
         return w.FloatSlider(value=self.value, min=self.min, max=self.max, step=self.step,
-                             description=self.label, continuous_update=True,
-                             style={"description_width": "initial"})
+                             description=self.label, description_tooltip=self.label, continuous_update=True,
+                             **_layout())
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,7 @@ class Choice:
         import ipywidgets as w
 
         return w.Dropdown(options=list(self.options), value=self.value, description=self.label,
-                          style={"description_width": "initial"})
+                          description_tooltip=self.label, **_layout())
 
 
 Control = Slider | Choice
