@@ -12,8 +12,8 @@ __all__ = ["Slider", "Choice", "Control", "CONTROL_WIDTH", "LABEL_WIDTH"]
 
 #: Each control's width in a live panel, and the part its label takes: a slider's track gets what is left after
 #: the label and the value (about 60 px), about 270 px, so that a step of a 100-step slider is near 3 px.
-CONTROL_WIDTH = "520px"
-LABEL_WIDTH = "190px"
+CONTROL_WIDTH = "540px"
+LABEL_WIDTH = "180px"
 
 
 def _layout():
