@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shutil
@@ -129,11 +130,23 @@ def test_postbuild_installs_the_book_package_from_the_repository(tmp_path):
     fake = tmp_path / "python"
     fake.write_text(f'#!/usr/bin/env bash\necho "$PWD $*" >> {log}\n')
     fake.chmod(0o755)
+    home = tmp_path / "home"
     proc = subprocess.run(["bash", str(postbuild)], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
+                          env={**os.environ, "HOME": str(home), "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
     assert proc.returncode == 0, proc.stderr
     calls = log.read_text().splitlines()
     assert any(c.startswith(f"{ROOT} -m pip install") and re.search(r"(^| )(-e )?\.$", c) for c in calls), calls
+    # and the learner's Jupyter: idle kernels without a tab are culled, a closed tab's kernel stops
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("jupyter_server_config.py", str(home / ".jupyter")).load_config()
+    kernels = config.MappingKernelManager
+    assert (kernels.cull_idle_timeout, kernels.cull_connected, kernels.cull_busy) == (60, False, False)
+    assert 0 < kernels.cull_interval <= 30
+    settings = home / ".jupyter/lab/user-settings/@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
+    assert json.loads(re.sub(r"^\s*//.*$", "", settings.read_text(), flags=re.M)) == {"kernelShutdown": True}
+    schema = Path(sys.prefix) / "share/jupyter/lab/schemas/@jupyterlab/notebook-extension/tracker.json"
+    assert "kernelShutdown" in json.loads(schema.read_text())["properties"], "JupyterLab no longer has the setting"
 
 
 def test_binder_folder_has_nothing_that_overrides_requirements():
