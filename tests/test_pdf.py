@@ -152,6 +152,31 @@ def test_a_request_leaving_127_0_0_1_is_blocked_and_fails_the_print(built_site, 
     assert not (tmp_path / "out.pdf").exists()
 
 
+WIDE_TABLE = ('<div class="pst-scrollable-table-container" style="overflow-x: auto"><table><tr>'
+              + "".join(f'<td style="white-space: nowrap"><code>torch.autograd.functional.jvp_{i}(f, x, v)</code></td>'
+                        for i in range(6)) + "</tr></table></div>")
+
+
+def test_a_wide_table_wraps_to_the_page_and_a_wide_equation_shrinks_to_it(built_site, tmp_path):
+    """The "where this lives in PyTorch" tables: on screen they scroll, on paper they wrap; a display equation
+    wider than the page is set smaller until it fits."""
+    long_sum = " + ".join(f"x_{{{i}}}^2" for i in range(60))
+    site = _tiny_site(tmp_path, built_site, f"<article>{WIDE_TABLE}<div class='math'>\\[{long_sum}\\]</div></article>")
+    result = pdftool.print_pdf(site, "page.html", tmp_path / "out.pdf", "t")
+    assert result["shrunk_equations"] == 1
+    from pypdf import PdfReader
+
+    assert "jvp_5" in PdfReader(tmp_path / "out.pdf").pages[0].extract_text()
+
+
+def test_content_wider_than_the_page_fails_the_print(built_site, tmp_path):
+    site = _tiny_site(tmp_path, built_site, '<article><section><h2>Wide</h2><p>\\(x\\)</p><div style="width: 1200px">a'
+                                            "</div></section></article>")
+    with pytest.raises(pdftool.PdfError, match=r'1 block\(s\) wider than the page.*div in "Wide" reaches 5\d\d px past'):
+        pdftool.print_pdf(site, "page.html", tmp_path / "out.pdf", "t")
+    assert not (tmp_path / "out.pdf").exists()
+
+
 def test_a_missing_chromium_fails_loudly(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "pdf.py"), "--no-build", "--out", str(tmp_path / "x.pdf")],
                           cwd=ROOT, capture_output=True, text=True, env={"CHROMIUM": "/nonexistent/chromium", "PATH": "/usr/bin:/bin"})

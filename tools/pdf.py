@@ -162,13 +162,17 @@ _OPEN_FOLDS = """() => {
             document.querySelectorAll('.toggle-hidden').length];
 }"""
 
-# Paper is not a screen: a long code line wraps instead of running off the page, each chapter (each
+# Paper is not a screen: a long code line wraps instead of running off the page, a table is as wide as the
+# page and its cells wrap (code too: "where this lives in PyTorch" lists long calls), each chapter (each
 # document of the single page) starts a new page, a figure or display equation is not cut in two, a
 # heading stays with what follows it. A code cell's input that the book folds (tag hide-input: plumbing
 # such as plotting code) stays folded, and its "Show code cell source" line, which nobody can click on
 # paper, is not printed: its output is.
 PRINT_CSS = """@media print {
   pre, pre code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+  .pst-scrollable-table-container, .table-wrapper { overflow: visible !important; }
+  table { width: 100% !important; max-width: 100%; table-layout: auto; }
+  th, td, th code, td code, th .pre, td .pre { white-space: normal !important; overflow-wrap: anywhere; }
   span[id^="document-"] + section { break-before: page; }
   img, figure, .cell_output .output, mjx-container[display="true"] { break-inside: avoid; }
   h1, h2, h3, h4, .admonition-title { break-after: avoid; }
@@ -229,6 +233,73 @@ _HEADINGS = """() => {
     document.body.append(hidden);
     return out;
 }"""
+
+
+#: The printable width of an A4 page with the margins of `print_pdf`, in CSS pixels (96 per inch).
+PRINTABLE_WIDTH = round((210 - 2 * 14) / 25.4 * 96)
+
+# What would not fit on paper, measured in the print layout: content cut by a box that scrolls or clips (a table
+# in its scrolling container, a display equation) or reaching past the page's right edge. One line per outermost
+# such element, in reading order, with the section it is in.
+_OVERFLOWING = """(limit) => {
+    const out = [], reported = [];
+    const describe = el => {
+        const section = el.closest('section');
+        const heading = section && section.querySelector('h1, h2, h3, h4');
+        const where = heading ? heading.textContent.replace(/[#¶]/g, '').trim().slice(0, 60) : '?';
+        const what = el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
+        return `${what} in "${where}"`;
+    };
+    for (const el of document.querySelectorAll('article *')) {
+        if (reported.some(r => r.contains(el))) continue;
+        const math = el.closest('mjx-container');
+        if (math && math !== el) continue;  // MathJax's inner boxes: the formula is measured as a whole
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue;
+        const style = getComputedStyle(el);
+        // inline math clips by a few pixels its italic overhang and MathJax's (invisible) assistive MathML
+        const clips = ['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX) && !el.matches('span.math');
+        if (clips && el.scrollWidth > el.clientWidth + 2 && el.clientWidth > 0) {
+            out.push(`${describe(el)} cuts ${el.scrollWidth - el.clientWidth} px of its content`); reported.push(el);
+        } else if (r.right > limit + 2) {
+            out.push(`${describe(el)} reaches ${Math.round(r.right - limit)} px past the page`); reported.push(el);
+        }
+    }
+    return out;
+}"""
+
+
+# A formula wider than the page (MathJax 3 does not break lines) is set in a smaller type until it fits, down to
+# half size: a display equation wider than its box, an inline one that runs past the page's right edge. How many
+# were shrunk is returned.
+_FIT_EQUATIONS = """(limit) => {
+    let n = 0;
+    const shrink = (el, ratio) => { el.style.fontSize = `${Math.max(50, Math.floor(100 * ratio))}%`; n++; };
+    for (const el of document.querySelectorAll('article mjx-container')) {
+        const r = el.getBoundingClientRect();
+        if (el.getAttribute('display') === 'true') {
+            if (el.scrollWidth > el.clientWidth + 2 && el.clientWidth > 0) shrink(el, el.clientWidth / el.scrollWidth);
+        } else if (r.right > limit + 2 && r.width > 0) {
+            shrink(el, (limit - r.left) / r.width);
+        }
+    }
+    return n;
+}"""
+
+
+def fit_to_paper(page) -> tuple[int, list[str]]:
+    """In the print layout at the printable width of the PDF's pages: shrink each display equation wider than
+    the page (_FIT_EQUATIONS), then list what would still be cut off (_OVERFLOWING). Returns both."""
+    size = page.viewport_size
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": PRINTABLE_WIDTH, "height": 1000})
+    try:
+        shrunk = page.evaluate(_FIT_EQUATIONS, PRINTABLE_WIDTH)
+        return shrunk, page.evaluate(_OVERFLOWING, PRINTABLE_WIDTH)
+    finally:
+        page.emulate_media(media="null")  # no emulation: page.pdf() prints with print media again
+        if size:
+            page.set_viewport_size(size)
 
 
 def add_outline(pdf: Path, headings: list, out: Path) -> int:
@@ -327,6 +398,9 @@ def print_pdf(folder: Path, start: str, out: Path, title: str, original: str | N
                 if folded:
                     raise PdfError(f"{folded} folded block(s) would print closed")
                 page.add_style_tag(content=PRINT_CSS)
+                shrunk, cut = fit_to_paper(page)
+                if cut:
+                    raise PdfError(f"{len(cut)} block(s) wider than the page would be cut off on paper: {cut[:8]}")
                 links = page.evaluate(_LOCAL_LINKS, original) if original else 0
                 headings = page.evaluate(_HEADINGS)
                 header, footer = _header_footer(title)
@@ -346,7 +420,7 @@ def print_pdf(folder: Path, start: str, out: Path, title: str, original: str | N
         httpd.shutdown()
         printed.unlink(missing_ok=True)
     return {"equations": equations, "solutions": solutions, "links": links, "bookmarks": bookmarks,
-            "bytes": out.stat().st_size}
+            "shrunk_equations": shrunk, "bytes": out.stat().st_size}
 
 
 def main(argv: list[str] | None = None) -> int:
