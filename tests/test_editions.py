@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -189,3 +190,35 @@ def test_every_link_of_an_edition_into_the_book_reaches_a_page_and_an_anchor(bui
         assert page.is_file(), f"the edition links {path}, which the site lacks"
         if anchor:
             assert f'id="{anchor}"' in page.read_text(), f"the edition links {path}#{anchor}, which the page lacks"
+
+
+# -- run as a learner runs it ----------------------------------------------------------------------------------------------
+sys.path.insert(0, str(ROOT / "tools"))
+import run_editions  # noqa: E402  (tools/run_editions.py)
+
+
+def test_a_failing_solution_an_error_and_a_dead_explorer_are_each_reported():
+    M, C = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    out = nbformat.v4.new_output
+    nb = nbformat.v4.new_notebook(cells=[
+        M("### Exercise 1.1: One"), C("x = ...", outputs=[out("stream", text="... Not answered yet\n")]),
+        M("#### Solution to Exercise 1.1"), C("x = 2", outputs=[out("stream", text="Not yet (x): 2 is too small\n")]),
+        M("### Exercise 1.2: Two"), C("y = 1"),
+        M("#### Solution to Exercise 1.2"), C("y = 2", outputs=[out("stream", text="Correct (y).\n")]),
+        M("## After"), C("1 / 0", outputs=[out("error", ename="ZeroDivisionError", evalue="division by zero")]),
+        C("explorer", outputs=[out("display_data", data={"text/html": '<figure class="dlmath-explorer">'})]),
+    ])
+    found = run_editions.problems(nb)
+    assert len(found) == 3
+    assert found[0].startswith("Solution to Exercise 1.1: the check says 'Not yet (x)")
+    assert found[1].startswith("a cell raises ZeroDivisionError") and found[2].startswith("an explorer shows no live")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
+def test_the_notebook_edition_runs_top_to_bottom_and_every_solution_is_correct(chapter):
+    nb, _ = run_editions.run(EDITIONS / f"{chapter.stem}.ipynb")
+    assert run_editions.problems(nb) == []
+    index = editions.BookIndex.of_book(ROOT)
+    exercises = [label for label in index.exercises if index.labels[label].page == f"book/{chapter.stem}"]
+    assert sum(c.source.startswith("#### Solution to") for c in nb.cells) == len(exercises)

@@ -160,6 +160,15 @@ def test_weekly_runs_every_chapter_in_the_binder_environment():
     assert "LIMIT_MB=${BINDER_LIMIT_MB:-2048}" in script
 
 
+def test_weekly_runs_every_notebook_edition_as_colab_would():
+    colab = WEEKLY["jobs"]["colab"]
+    assert [s["with"]["python-version"] for s in colab["steps"] if "setup-python" in s.get("uses", "")] == ["3.13"]
+    script = "\n".join(runs(WEEKLY, "colab"))
+    assert '"ipywidgets==7.7.1"' in script and "ipywidgets.__version__ == '7.7.1'" in script
+    assert script.index("ipywidgets==7.7.1") < script.index("pip install -e .")  # dlmath must not upgrade it
+    assert "tools/run_editions.py" in script and "colab" in WEEKLY["jobs"]["report"]["needs"]
+
+
 # both
 
 @pytest.mark.parametrize("name", ["deploy.yml", "weekly.yml"])  # release.yml runs tools/release_tag.sh alone
@@ -175,7 +184,7 @@ def test_every_file_a_workflow_names_exists_or_is_made_by_the_build(name):
     made = (ROOT / "Makefile").read_text() + (ROOT / "tools" / "pdf.py").read_text() + (ROOT / "tests" / "conftest.py").read_text()
     for text in texts:
         for path in re.findall(r"(?<![\w./$-])((?:\.?[\w-]+/)+[\w.-]*|[\w-]+\.(?:txt|toml|sh|py|log))(?![\w/])", text):
-            if path.startswith((".venv/", "logs/", "binder.log", "_build/html/dlmath.pdf")) or "://" in text.split(path)[0][-8:]:
+            if path.startswith((".venv/", "logs/", "binder.log", "colab.log", "_build/html/dlmath.pdf")) or "://" in text.split(path)[0][-8:]:
                 continue  # made by the workflow itself
             if path.startswith("_build/"):
                 assert path.split("/")[-1] in made, f"{name}: nothing in the build writes {path}"
