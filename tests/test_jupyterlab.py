@@ -42,6 +42,9 @@ def lab(tmp_path_factory):
     # postBuild's setting, and every cell rendered (JupyterLab draws only the cells in view by default)
     postbuild = json.loads(re.sub(r"^\s*//.*$", "", (ROOT / "binder/tracker.jupyterlab-settings").read_text(), flags=re.M))
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({**postbuild, "windowingMode": "none"}))
+    news = home / ".jupyter/lab/user-settings/@jupyterlab/apputils-extension"  # no news toast over the explorer
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     served = tmp_path_factory.mktemp("served")  # a copy: JupyterLab may save what it runs (autosave)
     (served / "notebooks").mkdir()
     shutil.copy(ROOT / CHAPTER, served / CHAPTER)
