@@ -21,7 +21,7 @@ help:
 	@echo "make book   execute every chapter (cached) and build the site into _build/html"
 	@echo "make test   install the test tools and Chromium, then run every test"
 	@echo "make check CHAPTER=05  the author's quick loop: unit tests, exercise checks, and that chapter run afresh"
-	@echo "make lab    open JupyterLab on the book"
+	@echo "make lab    open JupyterLab on the notebook edition (LAB=book: on the authors' sources)"
 	@echo "make bench  measure chapters, explorers, pages and builds into _build/bench.json"
 	@echo "make pdf    print the whole book to _build/pdf/dlmath.pdf (headless Chromium)"
 	@echo "make selfcheck  regenerate each chapter's setup cell, its self-check edition (selfcheck/) and its notebook edition (notebooks/)"
@@ -69,8 +69,10 @@ check: $(DEV_STAMP) sandbox
 pdf: $(DEV_STAMP) chromium
 	$(BIN)/python tools/pdf.py
 
+# What a learner opens (notebooks/, clean Markdown, solutions folded); `make lab LAB=book` opens the sources.
+LAB ?= notebooks
 lab: $(BOOK_STAMP)
-	$(BIN)/jupyter lab book
+	$(BIN)/jupyter lab $(LAB)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python tools/bench.py
