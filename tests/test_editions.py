@@ -222,3 +222,11 @@ def test_the_notebook_edition_runs_top_to_bottom_and_every_solution_is_correct(c
     index = editions.BookIndex.of_book(ROOT)
     exercises = [label for label in index.exercises if index.labels[label].page == f"book/{chapter.stem}"]
     assert sum(c.source.startswith("#### Solution to") for c in nb.cells) == len(exercises)
+
+
+def test_no_chapter_writes_exercise_before_a_reference_that_already_says_it():
+    """A reference to an exercise reads "Exercise 4.6" on the site and in the editions: "exercise {ref}`...`" would
+    read "exercise Exercise 4.6"."""
+    for path in sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "book").glob("*.md")):
+        text = path.read_text()
+        assert not re.findall(r"[Ee]xercises?\s+\{ref\}`[^`<]*-ex-[\w-]+`", text.replace("\\n", " ")), path.name
