@@ -245,11 +245,15 @@ def test_page_images_have_alt_text_and_scripts_are_local(built_site, doc):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_launch_buttons_open_this_chapter_in_this_repository(built_site, path):
+    """Binder and Colab open the chapter's notebook edition (notebooks/), never its source in book/."""
     rel = path.relative_to(ROOT).as_posix()
     links = parse(built_site / rel.replace(".ipynb", ".html")).links
     owner_repo = REPO.removeprefix("https://github.com/")
-    assert f"https://mybinder.org/v2/gh/{owner_repo}/{BRANCH}?urlpath=lab/tree/{rel}" in links
-    assert f"https://colab.research.google.com/github/{owner_repo}/blob/{BRANCH}/{rel}" in links
+    edition = f"notebooks/{path.name}"
+    assert (ROOT / edition).is_file()
+    assert f"https://mybinder.org/v2/gh/{owner_repo}/{BRANCH}?urlpath=lab/tree/{edition}" in links
+    assert f"https://colab.research.google.com/github/{owner_repo}/blob/{BRANCH}/{edition}" in links
+    assert not [link for link in links if link.startswith("http") and link.endswith(rel)], "a button opens the source"
 
 
 def _explorer_figures(page: Path) -> list[str]:

@@ -211,7 +211,8 @@ def test_the_book_offers_no_jupyterhub_link_until_a_hub_is_set(built_site):
 
 @pytest.mark.book
 @pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
-def test_each_chapter_page_launches_and_downloads_its_notebook_edition(built_site, path):
+def test_each_chapter_page_downloads_its_notebook_edition(built_site, path):
+    """(test_book checks that its launch buttons open the edition too.)"""
     rel = path.relative_to(ROOT)
     edition = ROOT / "notebooks" / path.name
     page = built_site / rel.with_suffix(".html")
@@ -221,7 +222,3 @@ def test_each_chapter_page_launches_and_downloads_its_notebook_edition(built_sit
     target = (page.parent / downloads[0]).resolve()
     assert target.exists(), f"the download button of {rel} links a missing {target}"
     assert target.read_bytes() == edition.read_bytes(), "the download is the chapter's notebook edition"
-    launches = [link for link in found if "mybinder.org" in link or "colab.research" in link]
-    assert f"https://mybinder.org/v2/gh/dlmath/dlmath/main?urlpath=lab/tree/notebooks/{path.name}" in launches
-    assert f"https://colab.research.google.com/github/dlmath/dlmath/blob/main/notebooks/{path.name}" in launches
-    assert not [link for link in launches if f"book/{path.name}" in link], "a launch button opens the source"
