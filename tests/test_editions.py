@@ -105,6 +105,14 @@ def _toy_index():
     return index
 
 
+@pytest.mark.parametrize("plain, spec", [("0.123456", ".3f"), ("'adam'", ""), ("12", "d"), ("0.5", ".1%"),
+                                         ("'x'", ">4s"), ("1234567.0", ",.0f"), ("np.float64(0.5)", "")])
+def test_a_glued_value_reads_as_myst_nb_formats_it(plain, spec):
+    from myst_nb.core.variables import format_plain_text
+
+    assert editions._glue_text({"text/plain": plain}, spec) == format_plain_text(plain, spec)
+
+
 def test_clean_markdown_resolves_each_role_as_the_site_does():
     index = _toy_index()
     text = editions.clean_markdown(

@@ -146,11 +146,21 @@ def _glue_values(executed: nbformat.NotebookNode | None) -> dict[str, dict]:
 
 
 def _glue_text(data: dict, spec: str) -> str:
-    """What ``{glue:text}`name:spec``` shows: the plain-text value, formatted by ``spec`` when one is given."""
+    """What ``{glue:text}`name:spec``` shows, by myst-nb's rule (``myst_nb.core.variables.format_plain_text``): the
+    plain-text value read as a Python literal (so quotes go), then formatted by ``spec`` as a string, an integer
+    or a float according to its last letter."""
     text = str(data.get("text/plain", ""))
-    if not spec:
-        return text.strip("'\"") if text[:1] in "'\"" else text
-    return format(ast.literal_eval(text), spec)
+    try:
+        value = ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+        value = text
+    if not spec or spec[-1] == "s":
+        return str(value) if not spec else format(str(value), spec)
+    if spec[-1] in "bcdoxX":
+        value = int(value)
+    elif spec[-1] in "eEfFgGn%":
+        value = float(value)
+    return format(value, spec)
 
 
 class Unresolved(ValueError):
