@@ -294,3 +294,16 @@ def test_every_explorer_has_a_static_grid_within_its_budget_that_moves_the_pictu
     for key, control in explorer.controls.items():
         assert any(v == pytest.approx(control.value) if isinstance(v, float) else v == control.value
                    for v in grid[key])
+
+
+@pytest.mark.parametrize("entries, rank, says, never", [
+    ((1.2, 0.6, 0.3, 0.9), 2, "ellipse", "line through the origin"),
+    ((1.2, 0.6, 1.8, 0.9), 1, "flattened onto a line through the origin", "ellipse"),
+    ((0.0, 0.0, 0.0, 0.0), 0, "sent to the origin", "ellipse"),
+])
+def test_the_matrix_explorers_alt_text_says_what_a_singular_matrix_does(entries, rank, says, never):
+    """The review's finding: frames of singular matrices were described as a grid of parallelograms and an ellipse."""
+    explorer = matrix_transform()
+    params = dict(zip("abcd", entries))
+    alt = explorer.describe(params, explorer.compute(**params))
+    assert f"rank {rank}" in alt and says in alt and never not in alt

@@ -203,3 +203,10 @@ def test_plot_path_marks_start_and_end(ax):
     assert list(drawn["end"].get_xydata()[0]) == [2.0, 0.25]
     with pytest.raises(ValueError, match=r"shape \(steps, 2\), got shape \(3, 3\)"):
         plot_path(np.zeros((3, 3)), ax=ax)
+
+
+def test_plot_loglog_keeps_the_labels_when_a_guide_is_added(ax):
+    """The review's figure: a second call drawing a dashed n^3 guide erased the axis labels of the first."""
+    plotting.plot_loglog([1, 10, 100], {"numpy": [1, 2, 3]}, ax=ax, xlabel="n", ylabel="time (s)")
+    plotting.plot_loglog([1, 10, 100], {"n^3": [1, 1e3, 1e6]}, ax=ax, marker="")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("n", "time (s)")

@@ -210,7 +210,8 @@ def plot_loglog(
 ) -> list:
     """Plot several series against ``x`` on log-log axes, one labelled line per entry of ``ys``.
 
-    Returns the list of ``Line2D`` objects, in the order of ``ys``.
+    An axis label is set only when given: a second call that adds a guide line to the same axes keeps the labels
+    of the first. Returns the list of ``Line2D`` objects, in the order of ``ys``.
     """
     x = as_array(x, "x", ndim=1)
     ax = _ax(ax)
@@ -218,8 +219,10 @@ def plot_loglog(
     for label, y in ys.items():
         y = as_array(y, f"ys[{label!r}]", shape=(len(x),))
         lines += ax.loglog(x, y, marker=marker, label=label)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
     if ys:
         ax.legend()
     return lines

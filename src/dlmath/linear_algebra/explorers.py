@@ -50,9 +50,14 @@ def _matrix_draw(h, r: Mapping[str, Any], p: Mapping[str, Any]) -> None:
 
 def _matrix_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
     eig = ", ".join(f"{v:.2f}" for v in r["eigvals"]) or "none (complex pair)"
+    picture = {
+        2: "a grid of light lines mapped to a grid of parallelograms, the unit circle mapped to an ellipse",
+        1: "the whole plane flattened onto a line through the origin: the grid collapses onto that line and the "
+           "unit circle onto a segment of it",
+        0: "every point of the plane sent to the origin",
+    }[r["rank"]]
     return (f"The plane transformed by the matrix with rows ({p['a']:g}, {p['b']:g}) and ({p['c']:g}, {p['d']:g}): "
-            f"a grid of light lines mapped to a grid of parallelograms, the unit circle mapped to an ellipse, "
-            f"the basis vectors e1 and e2 mapped to the columns of the matrix. Determinant {r['det']:.2f}, "
+            f"{picture}, the basis vectors e1 and e2 mapped to the columns of the matrix. Determinant {r['det']:.2f}, "
             f"rank {r['rank']}, real eigenvalues: {eig}.")
 
 
