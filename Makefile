@@ -82,8 +82,9 @@ clean:
 
 # What is generated from the committed notebooks (tests keep them in step): each chapter's setup cell, which
 # installs the dlmath release of src/dlmath/__init__.py, the self-check edition of every chapter with exercises,
-# and the notebook edition of every chapter (glued values from the last `make book`, in _build).
+# and the notebook edition of every chapter (glued values from the last `make book`, in _build; the self-check
+# edition takes them from the notebook edition, so it comes second).
 selfcheck: $(DEV_STAMP)
 	$(BIN)/dlmath setup-cells
-	$(BIN)/dlmath selfcheck all selfcheck
 	$(BIN)/dlmath edition all notebooks
+	$(BIN)/dlmath selfcheck all selfcheck

@@ -113,6 +113,23 @@ def test_a_glued_value_reads_as_myst_nb_formats_it(plain, spec):
     assert editions._glue_text({"text/plain": plain}, spec) == format_plain_text(plain, spec)
 
 
+def test_the_glued_values_are_read_where_myst_nb_leaves_them(tmp_path):
+    """myst-nb moves glued outputs into <stem>.glue.json beside the executed notebook, their MIME types prefixed."""
+    import json
+
+    folder = tmp_path / "jupyter_execute" / "book"
+    folder.mkdir(parents=True)
+    record = "application/papermill.record/"
+    (folder / "00_introduction.glue.json").write_text(json.dumps({"n_train": {
+        "output_type": "display_data", "metadata": {"scrapbook": {"name": "n_train", "mime_prefix": record}},
+        "data": {f"{record}text/plain": "200"}}}))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("glue('loss', 0.5)", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/plain": "0.5"}, metadata={"scrapbook": {"name": "loss", "mime_prefix": ""}})])])
+    nbformat.write(nb, folder / "00_introduction.ipynb")
+    assert editions.build_glue(tmp_path, CHAPTERS[0]) == {"n_train": {"text/plain": "200"}, "loss": {"text/plain": "0.5"}}
+    assert editions.build_glue(tmp_path / "nowhere", CHAPTERS[0]) == {}
+
+
 def test_clean_markdown_resolves_each_role_as_the_site_does():
     index = _toy_index()
     text = editions.clean_markdown(

@@ -51,7 +51,7 @@ from pathlib import Path
 import nbformat
 
 from . import chapters
-from .editions import clean_markdown
+from .editions import clean_markdown, edition_glue
 from .exercise import BOOK_SEED, FEEDBACK_MODES, GRADE_SEED_ENV, VARIANT_CELL_ID, variant_seed
 
 __all__ = ["find_chapter", "chapters_with_exercises", "otter_master", "assign", "selfcheck", "grade", "GradeRow", "to_csv", "leaks"]
@@ -146,7 +146,8 @@ def _markdown_index(nb: nbformat.NotebookNode, page: str):
 
 
 def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True,
-                 run_tests: bool = True, page: str | None = None) -> nbformat.NotebookNode:
+                 run_tests: bool = True, page: str | None = None,
+                 glue: dict[str, dict] | None = None) -> nbformat.NotebookNode:
     """The otter master notebook for a chapter written in the book's marking convention.
 
     Drops the reader's cells (code between ``exercise-start`` and ``exercise-end``: in the assignment the
@@ -155,7 +156,8 @@ def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True,
     block, and prepends the assignment configuration. ``with_otter=False`` makes the self-check master:
     no otter init and check cells, no tests. ``run_tests=False`` skips otter's run of the solved notebook against
     its tests (the book's build runs every test cell of every chapter already). The Markdown is the notebook
-    edition's (:func:`dlmath.editions.clean_markdown`); ``page`` names the notebook in the book (``book/<stem>``).
+    edition's (:func:`dlmath.editions.clean_markdown`); ``page`` names the notebook in the book (``book/<stem>``),
+    and ``glue`` holds its glued values (those the notebook edition was written with).
     """
     if not any(c.cell_type == "raw" and c.source.lstrip().startswith("# BEGIN QUESTION") for c in nb.cells):
         raise ValueError("this notebook has no questions (raw cells '# BEGIN QUESTION'): nothing to assign")
@@ -184,7 +186,7 @@ def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True,
                 in_exercise = True
             if "{exercise-end}" in source:
                 in_exercise = False
-            cell.source = clean_markdown(source, index, page, strict=False)
+            cell.source = clean_markdown(source, index, page, glue, strict=False)
         elif in_exercise and cell.cell_type == "code":
             continue  # the reader's cell: the book's, not the assignment's
         if starts_solution:
@@ -229,7 +231,8 @@ def _assign(chapter: str | int, outdir: str | Path, with_otter: bool, run_tests:
     outdir = Path(outdir).resolve()
     nb = nbformat.read(source, as_version=4)
     page = f"book/{source.stem}" if source.parent.name == "book" else source.stem
-    master = otter_master(nb, name=source.stem, with_otter=with_otter, run_tests=run_tests, page=page)
+    master = otter_master(nb, name=source.stem, with_otter=with_otter, run_tests=run_tests, page=page,
+                          glue=edition_glue(source.stem, source.parent.parent))
     with tempfile.TemporaryDirectory(prefix="dlmath-assign-") as tmp:
         master_path = Path(tmp) / source.name
         nbformat.write(master, master_path)

@@ -134,14 +134,25 @@ def _page_text(path: Path) -> str:
     return path.read_text()
 
 
-def _glue_values(executed: nbformat.NotebookNode | None) -> dict[str, dict]:
-    """The values glued in an executed notebook (myst-nb marks each output with ``metadata.scrapbook.name``)."""
-    values = {}
-    for cell in executed.cells if executed is not None else []:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                values[name] = output.get("data", {})
+def build_glue(build: Path, chapter: chapters.Chapter) -> dict[str, dict]:
+    """The values the build glued in ``chapter``, by name: each one's output data (``{"text/plain": "0.5"}``).
+    myst-nb moves them out of the executed notebook into ``jupyter_execute/book/<stem>.glue.json``; an executed
+    notebook that still holds them (``metadata.scrapbook``) is read as well."""
+    folder = Path(build) / "jupyter_execute" / "book"
+    values: dict[str, dict] = {}
+    executed = folder / f"{chapter.stem}.ipynb"
+    outputs = [o for c in nbformat.read(executed, as_version=4).cells for o in c.get("outputs", [])] \
+        if executed.is_file() else []
+    stored = folder / f"{chapter.stem}.glue.json"
+    if stored.is_file():
+        import json
+
+        outputs += list(json.loads(stored.read_text()).values())
+    for output in outputs:
+        scrapbook = output.get("metadata", {}).get("scrapbook", {})
+        if scrapbook.get("name"):
+            prefix = scrapbook.get("mime_prefix", "")
+            values[scrapbook["name"]] = {k.removeprefix(prefix): v for k, v in output.get("data", {}).items()}
     return values
 
 
@@ -250,15 +261,15 @@ def _is_raw_marker(cell, marker: str) -> bool:
 
 
 def notebook_edition(chapter: chapters.Chapter, root: Path | None = None, index: BookIndex | None = None,
-                     executed: nbformat.NotebookNode | None = None) -> nbformat.NotebookNode:
-    """The notebook edition of ``chapter`` (see the module's description). ``executed`` is the chapter as the
-    build executed it (``_build/jupyter_execute/book/<stem>.ipynb``), which holds its glued values."""
+                     glue: dict[str, dict] | None = None) -> nbformat.NotebookNode:
+    """The notebook edition of ``chapter`` (see the module's description), with the values the build glued
+    (:func:`build_glue`)."""
     import yaml
 
     root = Path(root or ROOT)
     index = index or BookIndex.of_book(root)
     page = f"book/{chapter.stem}"
-    glue = _glue_values(executed)
+    glue = glue or {}
     source = nbformat.read(root / chapter.notebook, as_version=4)
     title = yaml.safe_load((root / "_config.yml").read_text())["title"]
     cells, in_tests, in_solution, collapsed = [], False, False, []
@@ -301,8 +312,19 @@ def notebook_edition(chapter: chapters.Chapter, root: Path | None = None, index:
     nb.cells = cells
     nb.metadata.pop("widgets", None)
     nb.metadata["colab"] = {"collapsed_sections": collapsed, "provenance": []}
+    if glue:  # what the self-check edition and `dlmath assign` quote, without a build of their own
+        nb.metadata["dlmath"] = {"glue": {name: {k: v for k, v in data.items() if k in ("text/plain", "text/markdown")}
+                                          for name, data in sorted(glue.items())}}
     nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
     return nb
+
+
+def edition_glue(stem: str, root: Path | None = None) -> dict[str, dict] | None:
+    """The glued values written into the committed notebook edition of the chapter ``stem`` (None without one)."""
+    path = Path(root or ROOT) / EDITION_DIR / f"{stem}.ipynb"
+    if not path.is_file():
+        return None
+    return nbformat.read(path, as_version=4).metadata.get("dlmath", {}).get("glue", {})
 
 
 def write_edition(chapter: str | int | chapters.Chapter, outdir: str | Path, root: Path | None = None,
@@ -311,9 +333,7 @@ def write_edition(chapter: str | int | chapters.Chapter, outdir: str | Path, roo
     executed notebooks under ``build`` (default ``_build``), when the chapter has any."""
     ch = chapter if isinstance(chapter, chapters.Chapter) else chapters.chapter(chapter)
     root = Path(root or ROOT)
-    executed_path = Path(build or root / "_build") / "jupyter_execute" / f"{ch.notebook[:-len('.ipynb')]}.ipynb"
-    executed = nbformat.read(executed_path, as_version=4) if executed_path.is_file() else None
-    nb = notebook_edition(ch, root, index, executed)
+    nb = notebook_edition(ch, root, index, build_glue(Path(build or root / "_build"), ch))
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     target = outdir / f"{ch.stem}.ipynb"

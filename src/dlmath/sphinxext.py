@@ -12,6 +12,9 @@
 - A learner opens the notebook edition (:mod:`dlmath.editions`, committed in ``notebooks/``), not the author's
   source: the Binder, Colab and JupyterHub buttons and the ``.ipynb`` download of a chapter point at it, and the
   build copies it to ``notebooks/`` on the site.
+- A figure shown with :func:`dlmath.publish.show` carries its alt text, built from the values it plots, in its
+  output's metadata; :class:`AltTextRenderer` (myst-nb's renderer, chosen by ``nb_render_plugin: dlmath``) puts
+  it on the page's ``<img>``, where myst-nb alone reads alt text only from the cell's metadata, typed by hand.
 - Explorers work without a kernel. The extension sets ``DLMATH_EXPLORER_FRAMES=all`` for the kernels
   the build starts, so each explorer's HTML edition carries its controls and every frame of its static
   grid (:meth:`dlmath.explorers.Explorer.static_html`); it adds the script that swaps the frames
@@ -35,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from myst_nb.core.render import NbElementRenderer
 
 from .editions import EDITION_DIR, without_otter_markers
 from .explorers.static import FRAMES_ENV
@@ -42,6 +46,19 @@ from .explorers.static import FRAMES_ENV
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 STATIC = Path(__file__).with_name("static")
 FRAME_DIR = "_images/explorers"
+
+
+class AltTextRenderer(NbElementRenderer):
+    """myst-nb's renderer, with the alt text that an image output carries in its metadata
+    (``{"image/png": {"alt": ...}}``, written by :func:`dlmath.publish.show`) put on its image."""
+
+    def render_image(self, data) -> list:
+        images = super().render_image(data)
+        alt = data.output_metadata.get(data.mime_type, {}).get("alt")
+        if alt:
+            for image in images:
+                image["alt"] = str(alt)
+        return images
 
 
 def _unwanted(script: Any) -> bool:
