@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import re
 import sys
@@ -126,13 +127,36 @@ def test_chapter_seeds_its_random_draws_in_plain_sight(path):
         assert "torch.manual_seed(0)" in code
 
 
+#: Chapters whose figures all take their alt text from code (`dlmath.publish.show`) and whose prose quotes computed
+#: numbers through glue (CONTRIBUTING.md, "Numbers in the text"). The other chapters move to the rule in turn.
+NUMBERS_FROM_CODE = {"00_introduction"}
+_SHOWN = re.compile(r"\bshow\(\w+, alt=")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_chapter_figures_have_alt_text(path):
-    """Every cell that draws carries alt text in its metadata (the book puts it on the image)."""
+    """Every cell that draws shows its figure with alt text: built in code by `show(fig, alt=...)`, or, in a chapter
+    not yet moved to that rule, typed into the cell's metadata."""
     for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        typed = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+        if path.stem in NUMBERS_FROM_CODE:
+            assert not typed, f"cell {i} of {path.name} types its alt text into metadata: show(fig, alt=...) instead"
         if cell.cell_type == "code" and re.search(r"plt\.subplots|plt\.figure|\.imshow\(", cell.source):
-            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
-            assert len(alt) > 20, f"cell {i} of {path.name} draws a figure without alt text"
+            if _SHOWN.search(cell.source):
+                continue
+            assert path.stem not in NUMBERS_FROM_CODE, f"cell {i} of {path.name} draws without show(fig, alt=...)"
+            assert len(typed) > 20, f"cell {i} of {path.name} draws a figure without alt text"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem in NUMBERS_FROM_CODE], ids=lambda p: p.stem)
+def test_the_alt_text_built_in_code_is_the_pages(built_site, path):
+    """show(fig, alt=...) writes the alt text into the output; the book's renderer puts it on the page's image."""
+    alts = [o["metadata"]["image/png"]["alt"] for c in executed(path).cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if "alt" in o.get("metadata", {}).get("image/png", {})]
+    assert len(alts) == sum(bool(_SHOWN.search(c.source)) for c in nbformat.read(path, as_version=4).cells)
+    page = htmllib.unescape((built_site / path.relative_to(ROOT).with_suffix(".html")).read_text())
+    shown = re.findall(r'<img alt="([^"]*)"', page)
+    assert all(alt in shown for alt in alts), [alt[:60] for alt in alts if alt not in shown]
 
 
 def executed(path):
