@@ -104,6 +104,11 @@ def _needs(item, fixture: str) -> bool:
     return fixture in getattr(item, "fixturenames", ())
 
 
+def _needs_book(item) -> bool:
+    """A test of the built book: it uses `built_site`, or is marked `book` because it asks for it as it runs."""
+    return _needs(item, "built_site") or item.get_closest_marker("book") is not None
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects: a test that needs the book is marked `book`
 def pytest_collection_modifyitems(session, config, items):
     # without --chapter, the chapter run is not a test (deselected, not skipped)
@@ -125,7 +130,7 @@ def _rank(item) -> int:
         return 0
     if item.get_closest_marker("pdf"):
         return 4
-    if _needs(item, "built_site"):
+    if _needs_book(item):
         return 3
     return 1 if item.get_closest_marker("slow") else 2
 
@@ -139,7 +144,7 @@ def pytest_collection_finish(session):
         if ungrouped:  # xdist could not mark the group: its tests would each set up the group's fixture again
             raise pytest.UsageError(f"pytest-xdist's --dist loadgroup did not take ({ungrouped[0]} has no @group): "
                                     "use the pytest and pytest-xdist versions pyproject.toml names")
-    book = [item for item in session.items if _needs(item, "built_site")]
+    book = [item for item in session.items if _needs_book(item)]
     if book and os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0" and not session.config.option.collectonly:
         _start_builds(pdf=any(_needs(item, "printed") for item in book))
 
