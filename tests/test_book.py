@@ -213,6 +213,16 @@ def test_folded_solutions_show_no_otter_block_markers(built_site, path):
     assert "BEGIN SOLUTION" not in page and "END SOLUTION" not in page and "# SOLUTION" not in page
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_the_page_cites_equations_by_number_not_by_label(built_site, path):
+    """A code comment's "# equation (la-eq-dense)" is for the author; the reader sees "(1.5)" (dlmath.sphinxext).
+    No printed output names a label either."""
+    page = (built_site / path.relative_to(ROOT).with_suffix(".html")).read_text()
+    body = re.sub(r"<script.*?</script>", "", page.split('<main', 1)[-1], flags=re.S)
+    text = htmllib.unescape(re.sub(r"<[^>]+>", "", body))
+    assert not re.findall(r"\([a-z]+-(?:eq|ex)-[\w-]+\)", text)
+
+
 @pytest.mark.parametrize("path", NUMBERED, ids=[p.stem for p in NUMBERED])
 def test_numbered_chapter_has_six_exercises_with_checks_and_folded_solutions(built_site, path):
     nb = nbformat.read(path, as_version=4)

@@ -27,7 +27,7 @@ IDS = [ch.stem for ch in CHAPTERS]
 #: what only Jupyter Book understands, and what only otter does
 RAW_MARKUP = re.compile(r"\{(eq|ref|doc|term|glue[:\w]*|numref|math|exercise-\w+|solution-\w+)\}`?|^\([\w-]+\)=\s*$|"
                         r"^:(label|class):|^\$\$ *\([\w-]+\)|# (BEGIN|END) (QUESTION|TESTS|SOLUTION)|# SOLUTION\b|"
-                        r"hidden=True|import otter", re.M)
+                        r"hidden=True|import otter|\([a-z]+-(eq|ex)-[\w-]+\)", re.M)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """dlmath.sphinxext drops Thebe's duplicate loader and the dead widget state, and keeps everything else."""
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 from dlmath.sphinxext import _clean_scripts
@@ -21,20 +22,23 @@ def test_clean_scripts():
     assert context["script_files"] == keep
 
 
-def test_otter_block_markers_are_hidden_from_code_cells_only():
+def test_code_cells_show_no_otter_marker_and_cite_equations_by_number():
     from docutils import nodes
 
-    from dlmath.sphinxext import _hide_otter_markers
+    from dlmath.sphinxext import _clean_code
 
-    source = "w = inputs()\n# BEGIN SOLUTION NO PROMPT\nanswer = w + 1\n    # END SOLUTION\ncheck(answer)  # SOLUTION\nnote = '# SOLUTION here'"
+    root = Path(__file__).resolve().parents[1]
+    source = ("w = inputs()\n# BEGIN SOLUTION NO PROMPT\nanswer = w + 1\n    # END SOLUTION\ncheck(answer)  # SOLUTION\n"
+              "note = '# SOLUTION here'\nC = A @ B  # equation (la-eq-matmul), as in (la-ex-dense); (la-eq-nowhere)")
     cell = nodes.container(classes=["cell_input"])
     cell += nodes.literal_block(source, source)
-    prose = nodes.literal_block("# BEGIN SOLUTION", "# BEGIN SOLUTION")  # a code example in the text: kept
+    prose = nodes.literal_block("# BEGIN SOLUTION (la-eq-matmul)", "# BEGIN SOLUTION (la-eq-matmul)")  # text: kept
     doctree = nodes.document(None, None)
     doctree += [cell, prose]
-    _hide_otter_markers(None, doctree)
-    assert cell.children[0].astext() == "w = inputs()\nanswer = w + 1\ncheck(answer)\nnote = '# SOLUTION here'"
-    assert prose.astext() == "# BEGIN SOLUTION"
+    _clean_code(SimpleNamespace(srcdir=str(root)), doctree)
+    assert cell.children[0].astext() == ("w = inputs()\nanswer = w + 1\ncheck(answer)\nnote = '# SOLUTION here'\n"
+                                         "C = A @ B  # equation (1.2), as in (Exercise 1.1); (la-eq-nowhere)")
+    assert prose.astext() == "# BEGIN SOLUTION (la-eq-matmul)"
 
 
 def test_theme_fontawesome_script_is_dropped_and_its_font_kept():

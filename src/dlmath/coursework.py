@@ -51,7 +51,7 @@ from pathlib import Path
 import nbformat
 
 from . import chapters
-from .editions import clean_markdown, edition_glue
+from .editions import clean_markdown, code_with_numbers, edition_glue
 from .exercise import BOOK_SEED, FEEDBACK_MODES, GRADE_SEED_ENV, VARIANT_CELL_ID, variant_seed
 
 __all__ = ["find_chapter", "chapters_with_exercises", "otter_master", "assign", "selfcheck", "grade", "GradeRow", "to_csv", "leaks"]
@@ -202,6 +202,7 @@ def otter_master(nb: nbformat.NotebookNode, name: str, with_otter: bool = True,
                              f"so the student would receive it whole:\n{cell.source}")
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            cell.source = code_with_numbers(cell.source, index)  # "(la-eq-dense)" in a comment reads "(1.5)"
         cells.append(cell)
     out.cells = cells
     out.metadata.pop("widgets", None)
@@ -384,6 +385,7 @@ def selfcheck(chapter: str | int, outdir: str | Path) -> Path:
 def _secret_lines(source: Path) -> list[str]:
     """Solution lines and hidden-test lines of a chapter, as they would appear in a file."""
     nb = nbformat.read(source, as_version=4)
+    index = _markdown_index(nb, source.stem)  # the lines as the student's file has them: equations by number
     secrets, in_solution = [], False
     for cell in nb.cells:
         if cell.cell_type == "markdown" and "{solution-start}" in cell.source:
@@ -392,7 +394,7 @@ def _secret_lines(source: Path) -> list[str]:
             in_solution = False
         if cell.cell_type != "code":
             continue
-        lines = cell.source.splitlines()
+        lines = code_with_numbers(cell.source, index).splitlines()
         if lines and _HIDDEN.match(lines[0]):
             secrets += [line.strip() for line in lines[1:] if len(line.strip()) > 12]
         elif in_solution:

@@ -6,7 +6,8 @@ sphinx-exercise fences, otter's question and test cells, and otter's markers in 
 site resolves them. :func:`notebook_edition` writes the chapter as plain Markdown that Jupyter, Colab and
 VS Code render:
 
-- an equation reference becomes its number, ``(2.3)``, and the equation itself carries ``\\tag{2.3}``;
+- an equation reference becomes its number, ``(2.3)``, and the equation itself carries ``\\tag{2.3}``; a code
+  comment that cites an equation by its label, ``# equation (calc-eq-differences)``, shows the number too;
 - a section, page or glossary reference becomes a link to the published page, with the text the site shows;
 - an exercise becomes a heading ``### Exercise 2.3: <title>``, followed by the reader's cell;
 - its solution sits under a heading ``#### Solution to Exercise 2.3`` that opens collapsed (JupyterLab's
@@ -247,6 +248,23 @@ def clean_markdown(source: str, index: BookIndex, page: str, glue: dict[str, dic
     return re.sub(r"\n{3,}", "\n\n", _ROLE.sub(role, text)).strip()
 
 
+_CODE_LABEL = re.compile(r"\(([a-z]+-(?:eq|ex)-[\w-]+)\)")
+
+
+def code_with_numbers(code: str, index: BookIndex) -> str:
+    """Code whose comments cite an equation or an exercise by its label, ``# equation (la-eq-matmul)``, as a reader
+    sees it: with the book's number, ``# equation (1.2)``. The label keeps the source right when equations move."""
+    def number(match: re.Match) -> str:
+        label = match.group(1)
+        if label in index.equations:
+            return index.equations[label].text
+        if label in index.exercises:
+            return f"({index.exercises[label][0]})"
+        return match.group(0)
+
+    return _CODE_LABEL.sub(number, code)
+
+
 _OTTER_BLOCK = re.compile(r"^[ \t]*# (BEGIN|END) SOLUTION( NO PROMPT)?[ \t]*(\n|\Z)", re.M)
 _OTTER_LINE = re.compile(r"[ \t]*# SOLUTION( NO PROMPT)?[ \t]*$", re.M)
 
@@ -300,10 +318,11 @@ def notebook_edition(chapter: chapters.Chapter, root: Path | None = None, index:
             out.source = text
         else:
             out.outputs, out.execution_count = [], None
+            out.source = code_with_numbers(out.source, index)
             if in_solution or "hide-input" in cell.metadata.get("tags", []):
                 out.metadata["jupyter"] = {"source_hidden": True}
             if in_solution:
-                out.source = without_otter_markers(cell.source)
+                out.source = without_otter_markers(out.source)
         cells.append(out)
     note = nbformat.v4.new_markdown_cell(EDITION_NOTE.format(book=title, url=index.url(Target(page, "", ""))))
     note["id"] = "dlmath-edition-note"

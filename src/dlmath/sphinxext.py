@@ -6,6 +6,8 @@
 - Executed notebooks carry the ipywidgets state of their explorers (including each explorer's picture).
   The HTML book shows every explorer's own HTML edition instead of the widget and loads no widget
   renderer (``nb_ipywidgets_js: {}``), so that state is dead weight on the page: it is dropped.
+- A code comment cites an equation by its label, ``# equation (la-eq-matmul)``, which stays right when equations
+  move; the page shows the equation's number, ``(1.2)``, as the notebook edition does.
 - A folded solution holds otter's markers (its answer lines end with ``# SOLUTION``; a block may sit between
   ``# BEGIN SOLUTION NO PROMPT`` and ``# END SOLUTION``), which mean something to ``dlmath assign`` and nothing
   to a reader: the book's code cells, on the site and in the PDF, show them not.
@@ -40,7 +42,7 @@ from typing import Any
 from docutils import nodes
 from myst_nb.core.render import NbElementRenderer
 
-from .editions import EDITION_DIR, without_otter_markers
+from .editions import EDITION_DIR, BookIndex, code_with_numbers, without_otter_markers
 from .explorers.static import FRAMES_ENV
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -191,12 +193,28 @@ def _add_static(app, config) -> None:
     config.html_static_path.append(str(STATIC))
 
 
-def _hide_otter_markers(app, doctree) -> None:
+_INDEX: dict[str, tuple[float, BookIndex]] = {}
+
+
+def _book_index(srcdir: str) -> BookIndex:
+    """The book's labels and numbers (:class:`dlmath.editions.BookIndex`), read once per process and build."""
+    stamp = max((p.stat().st_mtime for p in Path(srcdir, "book").glob("*")), default=0.0)
+    if srcdir not in _INDEX or _INDEX[srcdir][0] != stamp:
+        _INDEX[srcdir] = (stamp, BookIndex.of_book(Path(srcdir)))
+    return _INDEX[srcdir][1]
+
+
+def _clean_code(app, doctree) -> None:
+    """The book's code cells as a reader sees them: without otter's markers, and citing equations by number."""
+    index = None
     for block in doctree.findall(nodes.literal_block):
         if "cell_input" not in getattr(block.parent, "get", lambda *_: [])("classes", []):
             continue
         text = block.astext()
         shown = without_otter_markers(text)
+        if "-eq-" in shown or "-ex-" in shown:
+            index = index or _book_index(app.srcdir)
+            shown = code_with_numbers(shown, index)
         if shown != text.rstrip("\n"):
             block.children = [nodes.Text(shown)]
             block.rawsource = shown
@@ -213,6 +231,6 @@ def setup(app) -> dict:
     app.connect("html-page-context", _explorer_frames, priority=900)
     # After sphinx-book-theme builds its launch and download buttons (priority 501).
     app.connect("html-page-context", _point_at_editions, priority=900)
-    app.connect("doctree-read", _hide_otter_markers)
+    app.connect("doctree-read", _clean_code)
     app.connect("build-finished", _finish_html)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
