@@ -247,10 +247,9 @@ def test_a_failing_solution_an_error_and_a_dead_explorer_are_each_reported():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
-def test_the_notebook_edition_runs_top_to_bottom_and_every_solution_is_correct(chapter):
+def test_the_notebook_edition_runs_top_to_bottom_and_every_solution_is_correct(chapter, index):
     nb, _ = run_editions.run(EDITIONS / f"{chapter.stem}.ipynb")
     assert run_editions.problems(nb) == []
-    index = editions.BookIndex.of_book(ROOT)
     exercises = [label for label in index.exercises if index.labels[label].page == f"book/{chapter.stem}"]
     assert sum(c.source.startswith("#### Solution to") for c in nb.cells) == len(exercises)
 

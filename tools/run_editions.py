@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
         found = problems(nb)
         explorers = sum(WIDGET_VIEW in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
         print(f"{path.name:30s} {seconds:6.1f} s  {explorers:2d} live explorers  "
-              + ("ok" if not found else f"FAILED:\n  " + "\n  ".join(found)), flush=True)
+              + ("ok" if not found else "FAILED:\n  " + "\n  ".join(found)), flush=True)
         status |= bool(found)
     return status
 

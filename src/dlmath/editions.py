@@ -327,7 +327,7 @@ def notebook_edition(chapter: chapters.Chapter, root: Path | None = None, index:
     note = nbformat.v4.new_markdown_cell(EDITION_NOTE.format(book=title, url=index.url(Target(page, "", ""))))
     note["id"] = "dlmath-edition-note"
     cells.insert(next((i + 1 for i, c in enumerate(cells) if c.cell_type == "markdown"), 0), note)
-    nb = copy.deepcopy(source)
+    nb = source  # read for this edition alone: its cells are replaced, its metadata kept
     nb.cells = cells
     nb.metadata.pop("widgets", None)
     nb.metadata["colab"] = {"collapsed_sections": collapsed, "provenance": []}
