@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision
+from ..exercise import Array, Choice, Exercise, Function, Mistake, Number, Precision, Tuple
 from . import reference as calculus
 
 __all__ = [
@@ -24,6 +24,8 @@ __all__ = [
     "VALUE_EXP", "value_exp_graphs", "check_value_exp",
     "DENSE_BACKWARD", "backward_inputs", "check_dense_backward",
     "CHAIN_PRODUCT", "chain_inputs", "check_chain_product",
+    "VJP", "vjp_inputs", "check_vjp",
+    "ROWS_BACKWARD", "check_rows_backward",
 ]
 
 
@@ -352,4 +354,96 @@ def check_chain_product(grad):
     return CHAIN_PRODUCT.check(grad)
 
 
-EXERCISES = (CENTRAL_DIFFERENCE, BEST_STEP, STEEPEST, CHAIN_RULE, VALUE_EXP, DENSE_BACKWARD, CHAIN_PRODUCT)
+# 8. A vector-Jacobian product by hand --------------------------------------------------------------
+def _vjp_draw(rng: np.random.Generator) -> dict:
+    return {"W": rng.integers(-3, 4, size=(3, 4)) / 4, "x": rng.integers(-4, 5, size=4) / 4,
+            "u": rng.integers(-3, 4, size=3) / 2}
+
+
+def _torch_vjp(W: np.ndarray, x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """u^T J of f(x) = tanh(W x) by torch.autograd.grad: the reference, independent of the formula."""
+    import torch
+
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(torch.tanh(torch.tensor(W, dtype=torch.float64) @ xt), xt,
+                               grad_outputs=torch.tensor(u, dtype=torch.float64))
+    return g.numpy().copy()
+
+
+VJP = Exercise(
+    name="calc_vjp", points=2, title="Compute a vector-Jacobian product",
+    answers=(Array("vjp", shape=(4,), precision=Precision(decimals=4)),),
+    book={"W": np.array([[0.5, -0.25, 0.75, 0.0], [-0.5, 0.25, 0.0, 1.0], [0.25, 0.5, -0.75, 0.5]]),
+          "x": np.array([1.0, -0.5, 0.25, 0.75]), "u": np.array([1.0, -0.5, 1.5])},
+    draw=_vjp_draw,
+    solve=lambda W, x, u: {"vjp": _torch_vjp(W, x, u)},
+    mistakes=(
+        Mistake("that is W^T u: the tanh's derivative is missing. Each output i first scales u_i by "
+                "tanh'(z_i) = 1 - tanh(z_i)^2, at z = W x.", lambda W, x, u: {"vjp": W.T @ u}),
+        Mistake("tanh'(z) is 1 - tanh(z)^2, not 1 - z^2.", lambda W, x, u: {"vjp": W.T @ (u * (1 - (W @ x) ** 2))}),
+        Mistake("you multiplied u by tanh(z), not by its derivative 1 - tanh(z)^2.",
+                lambda W, x, u: {"vjp": W.T @ (u * np.tanh(W @ x))}),
+        Mistake("the derivative is taken at z = W x, the input of the tanh; you took it at x itself.",
+                lambda W, x, u: {"vjp": (W.T @ u) * (1 - np.tanh(x) ** 2)}),
+    ),
+)
+
+
+def vjp_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``W`` (3, 4), the point ``x`` (4,) and the vector ``u`` (3,) of exercise 8 (the book's, or your variant's)."""
+    inputs = VJP.inputs()
+    return inputs["W"], inputs["x"], inputs["u"]
+
+
+def check_vjp(vjp):
+    r"""Check $u^\top J$, shape (4,), of $f(x) = \tanh(Wx)$ at :func:`vjp_inputs`, to 4 decimals."""
+    return VJP.check(vjp)
+
+
+# 9. Derive the backward pass of PyTorch's row layout ---------------------------------------------------
+def _rows_case(N: int, n: int, m: int):
+    def draw(rng: np.random.Generator) -> tuple:
+        return rng.normal(size=(N, n)).round(3), rng.normal(size=(m, n)).round(3), rng.normal(size=(N, m)).round(3)
+    return draw
+
+
+def _torch_rows_backward(X: np.ndarray, W: np.ndarray, dZ: np.ndarray) -> tuple:
+    """(dX, dW, db) of Z = X W^T + b by autograd through torch.nn.functional.linear: the reference."""
+    import torch
+
+    Xt = torch.tensor(X, dtype=torch.float64, requires_grad=True)
+    Wt = torch.tensor(W, dtype=torch.float64, requires_grad=True)
+    bt = torch.zeros(W.shape[0], dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.linear(Xt, Wt, bt).backward(torch.tensor(dZ, dtype=torch.float64))
+    return Xt.grad.numpy().copy(), Wt.grad.numpy().copy(), bt.grad.numpy().copy()
+
+
+ROWS_BACKWARD = Exercise(
+    name="calc_rows_backward", points=3, title="Derive the backward pass of PyTorch's row layout",
+    answers=(Function("rows_backward", families={
+        "a batch of examples": _rows_case(5, 4, 3),
+        "a single example": _rows_case(1, 3, 2),
+        "more outputs than inputs": _rows_case(4, 2, 6),
+    }, returns=Tuple("rows_backward", (Array("dX"), Array("dW"), Array("db"))), per_family=1),),
+    solve=lambda X, W, dZ: {"rows_backward": _torch_rows_backward(X, W, dZ)},
+    mistakes=(
+        Mistake("db is a sum over the batch, dZ.sum(axis=0): every example adds its own share. You took the mean.",
+                lambda X, W, dZ: (dZ @ W, dZ.T @ X, dZ.mean(axis=0))),
+        Mistake("dW must have the shape of W, (m, n): dW = dZ^T X. You have X^T dZ, its transpose.",
+                lambda X, W, dZ: (dZ @ W, X.T @ dZ, dZ.sum(axis=0))),
+        Mistake("you divided dW by the batch size; the 1/N of a mean loss is already inside dZ.",
+                lambda X, W, dZ: (dZ @ W, dZ.T @ X / len(X), dZ.sum(axis=0))),
+        Mistake("db sums over the examples (axis 0, one number per output), not over the outputs.",
+                lambda X, W, dZ: (dZ @ W, dZ.T @ X, dZ.sum(axis=1))),
+    ),
+)
+
+
+def check_rows_backward(rows_backward):
+    """Check ``rows_backward(X, W, dZ) -> (dX, dW, db)`` for ``Z = X W^T + b`` with ``X`` (N, n), ``W`` (m, n),
+    against autograd through ``torch.nn.functional.linear``."""
+    return ROWS_BACKWARD.check(rows_backward)
+
+
+EXERCISES = (CENTRAL_DIFFERENCE, BEST_STEP, STEEPEST, CHAIN_RULE, VALUE_EXP, DENSE_BACKWARD, CHAIN_PRODUCT, VJP,
+             ROWS_BACKWARD)

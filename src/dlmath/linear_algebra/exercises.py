@@ -21,6 +21,8 @@ __all__ = [
     "MLP_FLOPS", "check_mlp_flops",
     "ELLIPSE_AREA", "area_inputs", "check_ellipse_area",
     "BROADCAST", "check_broadcast",
+    "SINGULAR_VALUES", "singular_inputs", "check_singular_values",
+    "TOKENS_LAYER", "check_tokens_layer",
 ]
 
 
@@ -220,4 +222,91 @@ def check_broadcast(answer, why=None):
     return BROADCAST.check(answer, why)
 
 
-EXERCISES = (DENSE, BATCH_ROWS, COSINE, MLP_FLOPS, ELLIPSE_AREA, BROADCAST)
+# 7. The semi-axes of an ellipse ------------------------------------------------------------------------
+def _singular_draw(rng: np.random.Generator) -> dict:
+    while True:
+        A = rng.integers(-3, 4, size=(2, 2)).astype(float)
+        if abs(np.linalg.det(A)) >= 1 and not np.allclose(A, A.T):
+            return {"A": A}
+
+
+def _sorted_abs(values) -> np.ndarray:
+    return np.sort(np.abs(values))[::-1]
+
+
+SINGULAR_VALUES = Exercise(
+    name="la_singular_values", points=2, title="Find the semi-axes of an ellipse",
+    answers=(Array("axes", shape=(2,), precision=Precision(decimals=3)),),
+    book={"A": np.array([[2.0, 1.0], [0.0, 1.0]])},
+    draw=_singular_draw,
+    solve=lambda A: {"axes": np.linalg.svd(A, compute_uv=False)},          # LAPACK's SVD, largest first
+    mistakes=(
+        Mistake("those are the sizes of A's eigenvalues. A is not symmetric, so they are not the semi-axes: take the "
+                "square roots of the eigenvalues of the symmetric A^T A.", lambda A: {"axes": _sorted_abs(np.linalg.eigvals(A))}),
+        Mistake("those are the eigenvalues of A^T A, the squares of the semi-axes: take their square roots.",
+                lambda A: {"axes": np.sort(np.linalg.eigvalsh(A.T @ A))[::-1]}),
+        Mistake("those are the lengths of the columns of A, the images of e1 and e2; the longest and shortest images "
+                "of unit vectors lie in other directions.", lambda A: {"axes": np.sort(np.linalg.norm(A, axis=0))[::-1]}),
+        Mistake("the larger semi-axis comes first: sigma_1 >= sigma_2.",
+                lambda A: {"axes": np.sqrt(np.sort(np.linalg.eigvalsh(A.T @ A)))}),
+    ),
+)
+
+
+def singular_inputs() -> np.ndarray:
+    """The 2 x 2 matrix ``A`` of exercise 7 (the book's, or your variant's)."""
+    return SINGULAR_VALUES.inputs()["A"]
+
+
+def check_singular_values(axes):
+    """Check the semi-axes ``[sigma_1, sigma_2]`` (largest first) of the ellipse onto which :func:`singular_inputs`
+    maps the unit circle, to 3 decimals."""
+    return SINGULAR_VALUES.check(axes)
+
+
+# 8. A dense layer on a batch of sequences ---------------------------------------------------------------
+def _tokens_case(N: int, T: int, d: int, m: int):
+    def draw(rng: np.random.Generator) -> tuple:
+        return (rng.normal(size=(N, T, d)).round(3), rng.normal(size=(m, d)).round(3),
+                rng.normal(size=m).round(3))
+    return draw
+
+
+def _tokens_layer(X, W, b):
+    return np.einsum("ntd,md->ntm", X, W) + b
+
+
+def _torch_linear(X, W, b):
+    """torch.nn.functional.linear, the function nn.Linear calls: the reference."""
+    import torch
+
+    as_tensor = lambda a: torch.tensor(a, dtype=torch.float64)  # noqa: E731
+    return torch.nn.functional.linear(as_tensor(X), as_tensor(W), as_tensor(b)).numpy()
+
+
+TOKENS_LAYER = Exercise(
+    name="la_tokens_layer", points=2, title="Apply a dense layer to a batch of sequences",
+    answers=(Function("tokens_layer", families={
+        "a batch of sequences": _tokens_case(3, 4, 5, 2),
+        "one sequence": _tokens_case(1, 6, 3, 4),
+        "more outputs than features": _tokens_case(2, 3, 2, 7),
+    }, returns=Array("Z"), per_family=1),),
+    solve=lambda X, W, b: {"tokens_layer": _torch_linear(X, W, b)},
+    mistakes=(
+        Mistake("the bias is missing: add b, shape (m,), which broadcasts along the last axis.",
+                lambda X, W, b: np.einsum("ntd,md->ntm", X, W)),
+        Mistake("your output has shape (N, m, T), the outputs before the tokens; nn.Linear keeps the layout "
+                "(N, T, m), with the features on the last axis.", lambda X, W, b: np.swapaxes(_tokens_layer(X, W, b), 1, 2)),
+        Mistake("your output is flattened to (N * T, m): keep the sequence axis, (N, T, m).",
+                lambda X, W, b: _tokens_layer(X, W, b).reshape(-1, W.shape[0])),
+    ),
+)
+
+
+def check_tokens_layer(tokens_layer):
+    """Check ``tokens_layer(X, W, b) -> Z``: ``nn.Linear``'s output ``X W^T + b``, shape (N, T, m), for ``X`` of shape
+    (N, T, d), ``W`` (m, d) and ``b`` (m,), without a loop over tokens."""
+    return TOKENS_LAYER.check(tokens_layer)
+
+
+EXERCISES = (DENSE, BATCH_ROWS, COSINE, MLP_FLOPS, ELLIPSE_AREA, BROADCAST, SINGULAR_VALUES, TOKENS_LAYER)

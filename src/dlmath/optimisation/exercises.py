@@ -19,6 +19,8 @@ __all__ = [
     "NOISE", "noise_inputs", "check_noise_variance",
     "ZERO_GRAD", "loop_inputs", "train_linear", "check_zero_grad",
     "SCHEDULE", "check_schedule",
+    "ADAM_UPDATE", "check_adam_update",
+    "MOMENTUM_CLIFF", "cliff_inputs", "check_momentum_cliff",
 ]
 
 
@@ -321,4 +323,123 @@ def check_schedule(answer, why=None):
     return SCHEDULE.check(answer, why)
 
 
-EXERCISES = (GD_STEP, MAX_LR, MOMENTUM, ADAM_MOMENTS, NOISE, ZERO_GRAD, SCHEDULE)
+# 8. Write Adam, and match torch.optim.Adam ------------------------------------------------------------
+def _adam_case(first: bool, eps_choices: tuple, shape: tuple = (3,)):
+    def draw(rng: np.random.Generator) -> tuple:
+        W, g = rng.normal(size=shape).round(3), rng.normal(size=shape).round(3)
+        if first:
+            m, v, t = np.zeros(shape), np.zeros(shape), 1
+        else:
+            m, v, t = rng.normal(scale=0.5, size=shape).round(3), rng.uniform(0.1, 1.0, size=shape).round(3), int(rng.integers(2, 30))
+        beta1, beta2 = float(rng.choice([0.8, 0.9])), float(rng.choice([0.99, 0.999]))
+        return W, m, v, g, t, float(rng.choice([0.01, 0.1])), beta1, beta2, float(rng.choice(eps_choices))
+    return draw
+
+
+def _torch_adam(W, m, v, g, t, lr, beta1, beta2, eps):
+    """One step of torch.optim.Adam from the state (m, v) after t - 1 steps: the reference, independent of the
+    chapter's formula."""
+    import torch
+
+    p = torch.tensor(W, dtype=torch.float64, requires_grad=True)
+    adam = torch.optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
+    if t > 1:
+        adam.state[p] = {"step": torch.tensor(float(t - 1)), "exp_avg": torch.tensor(m, dtype=torch.float64),
+                         "exp_avg_sq": torch.tensor(v, dtype=torch.float64)}
+    p.grad = torch.tensor(g, dtype=torch.float64)
+    adam.step()
+    state = adam.state[p]
+    return p.detach().numpy().copy(), state["exp_avg"].numpy().copy(), state["exp_avg_sq"].numpy().copy()
+
+
+def _adam_variant(W, m, v, g, t, lr, beta1, beta2, eps, correct=True, eps_inside=False, weight=True, old_m=False,
+                  t_hat=None):
+    m_new = beta1 * m + ((1 - beta1) if weight else 1.0) * g
+    v_new = beta2 * v + (1 - beta2) * g ** 2
+    t_hat = t if t_hat is None else t_hat
+    m_step = m if old_m else m_new
+    m_hat = m_step / (1 - beta1 ** t_hat) if correct else m_step
+    v_hat = v_new / (1 - beta2 ** t_hat) if correct else v_new
+    denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+    return W - lr * m_hat / denominator, m_new, v_new
+
+
+ADAM_UPDATE = Exercise(
+    name="opt_adam_update", points=3, title="Write Adam, and match torch.optim.Adam",
+    answers=(Function("adam_update", families={
+        "the first step (t = 1, zero moments)": _adam_case(True, (1e-8,)),
+        "a later step": _adam_case(False, (1e-8,)),
+        "a large eps": _adam_case(False, (0.1, 0.5)),
+    }, returns=Tuple("adam_update", (Array("W_new"), Array("m_new"), Array("v_new"))), per_family=2),),
+    solve=lambda W, m, v, g, t, lr, beta1, beta2, eps: {"adam_update": _torch_adam(W, m, v, g, t, lr, beta1, beta2, eps)},
+    mistakes=(
+        Mistake("you left out the bias correction: divide m_new by 1 - beta1^t and v_new by 1 - beta2^t before the "
+                "step. Without it the first steps are too large.",
+                lambda *a: _adam_variant(*a, correct=False)),
+        Mistake("eps goes outside the square root in PyTorch: m_hat / (sqrt(v_hat) + eps), not sqrt(v_hat + eps). "
+                "The two differ when eps is not tiny.",
+                lambda *a: _adam_variant(*a, eps_inside=True)),
+        Mistake("the new gradient enters m with the weight 1 - beta1: m_new = beta1 * m + (1 - beta1) * g.",
+                lambda *a: _adam_variant(*a, weight=False)),
+        Mistake("you stepped with the old first moment m; update m and v first, then step with the new ones.",
+                lambda *a: _adam_variant(*a, old_m=True)),
+        Mistake("the bias correction at step t divides by 1 - beta^t, with t the number of this step (1 for the "
+                "first), not t + 1.",
+                lambda W, m, v, g, t, lr, beta1, beta2, eps: _adam_variant(W, m, v, g, t, lr, beta1, beta2, eps,
+                                                                           t_hat=t + 1)),
+    ),
+)
+
+
+def check_adam_update(adam_update):
+    """Check ``adam_update(W, m, v, g, t, lr, beta1, beta2, eps) -> (W_new, m_new, v_new)``, one step of Adam at
+    step ``t`` (1 for the first), against ``torch.optim.Adam`` started from the same state."""
+    return ADAM_UPDATE.check(adam_update)
+
+
+# 9. Derive momentum's cliff --------------------------------------------------------------------------
+def _cliff_draw(rng: np.random.Generator) -> dict:
+    lam = np.sort(rng.choice([1.0, 2.0, 4.0, 5.0, 8.0, 10.0, 20.0], size=2, replace=False))
+    angle = float(rng.choice([0.0, np.pi / 6, np.pi / 4, np.pi / 3]))
+    R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    return {"A": (R @ np.diag(lam) @ R.T).round(12), "mu": float(rng.choice([0.5, 0.8, 0.9, 0.95]))}
+
+
+def _lam_max(A):
+    return float(np.linalg.eigvalsh(A).max())
+
+
+MOMENTUM_CLIFF = Exercise(
+    name="opt_momentum_cliff", points=2, title="Derive momentum's cliff, then confirm it",
+    answers=(Number("lr_cliff", Precision(figures=4)),),
+    book={"A": np.array([[6.0, 2.0], [2.0, 3.0]]), "mu": 0.9},
+    draw=_cliff_draw,
+    solve=lambda A, mu: {"lr_cliff": 2 * (1 + mu) / _lam_max(A)},
+    mistakes=(
+        Mistake("that is the cliff of plain gradient descent, 2 / lambda_max; momentum's lies further out, at "
+                "2 (1 + mu) / lambda_max.", lambda A, mu: {"lr_cliff": 2 / _lam_max(A)}),
+        Mistake("that uses the smallest eigenvalue; the steepest direction, with lambda_max, leaves the unit circle "
+                "first.", lambda A, mu: {"lr_cliff": 2 * (1 + mu) / float(np.linalg.eigvalsh(A).min())}),
+        Mistake("momentum multiplies a steady gradient by 1 / (1 - mu), but the cliff is where a root of "
+                "r^2 - (1 + mu - lr lambda) r + mu reaches r = -1: lr lambda = 2 (1 + mu), not 2 (1 - mu).",
+                lambda A, mu: {"lr_cliff": 2 * (1 - mu) / _lam_max(A)}),
+        Mistake("at r = -1 the characteristic polynomial is 1 + (1 + mu - lr lambda) + mu = 0, so lr lambda = "
+                "2 (1 + mu): you dropped the factor 2.", lambda A, mu: {"lr_cliff": (1 + mu) / _lam_max(A)}),
+    ),
+)
+
+
+def cliff_inputs() -> tuple[np.ndarray, float]:
+    """The symmetric, positive definite Hessian ``A`` (2, 2) of a quadratic bowl and the momentum coefficient ``mu``
+    of exercise 9 (the book's, or your variant's)."""
+    inputs = MOMENTUM_CLIFF.inputs()
+    return inputs["A"], inputs["mu"]
+
+
+def check_momentum_cliff(lr_cliff):
+    """Check the largest stable learning rate of heavy-ball momentum on :func:`cliff_inputs`, to 4 significant
+    figures."""
+    return MOMENTUM_CLIFF.check(lr_cliff)
+
+
+EXERCISES = (GD_STEP, MAX_LR, MOMENTUM, ADAM_MOMENTS, NOISE, ZERO_GRAD, SCHEDULE, ADAM_UPDATE, MOMENTUM_CLIFF)

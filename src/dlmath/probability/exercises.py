@@ -22,6 +22,8 @@ __all__ = [
     "TEMPERATURE_LIMIT", "check_temperature_limit",
     "KL", "kl_inputs", "check_kl",
     "VARIANCE_BIAS", "variance_bias_inputs", "check_variance_bias",
+    "CE_GRADIENT", "ce_gradient_inputs", "check_ce_gradient",
+    "PERPLEXITY", "perplexity_inputs", "check_perplexity",
 ]
 
 
@@ -331,4 +333,97 @@ def check_variance_bias(expected_var):
     return VARIANCE_BIAS.check(expected_var)
 
 
-EXERCISES = (SCREENING, GAUSSIAN_MLE, CE_DEBUG, SOFTMAX_T, TEMPERATURE_LIMIT, KL, VARIANCE_BIAS)
+# 8. The gradient of softmax and cross-entropy ------------------------------------------------------------
+def _ce_gradient_draw(rng: np.random.Generator) -> dict:
+    k = int(rng.integers(4, 6))
+    return {"z": rng.integers(-4, 5, size=k) / 2, "c": int(rng.integers(0, k))}
+
+
+def _torch_ce_gradient(z: np.ndarray, c: int) -> np.ndarray:
+    """dL/dz by autograd through torch.nn.functional.cross_entropy: the reference, independent of y_hat - y."""
+    import torch
+
+    logits = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.cross_entropy(logits[None], torch.tensor([c])).backward()
+    return logits.grad.numpy().copy()
+
+
+def _one_hot(z: np.ndarray, c: int) -> np.ndarray:
+    return np.eye(len(z))[c]
+
+
+CE_GRADIENT = Exercise(
+    name="prob_ce_gradient", points=2, title="Derive the gradient of softmax and cross-entropy",
+    answers=(Array("grad", precision=Precision(decimals=4)),),
+    book={"z": np.array([1.0, 2.5, -0.5, 0.0]), "c": 1},
+    draw=_ce_gradient_draw,
+    solve=lambda z, c: {"grad": _torch_ce_gradient(z, c)},
+    mistakes=(
+        Mistake("the sign is reversed: that is y - y_hat, the direction that lowers the loss. The gradient itself is "
+                "y_hat - y.", lambda z, c: {"grad": _one_hot(z, c) - probability.softmax(z)}),
+        Mistake("that is the softmax y_hat alone: subtract the one-hot target y, so that the true class {c} gets "
+                "y_hat_c - 1.", lambda z, c: {"grad": probability.softmax(z)}),
+        Mistake("the extra factor y_hat (1 - y_hat) is the sigmoid's derivative; with cross-entropy it cancels, and "
+                "the gradient is y_hat - y.",
+                lambda z, c: {"grad": probability.softmax(z) * (1 - probability.softmax(z))
+                              * (probability.softmax(z) - _one_hot(z, c))}),
+        Mistake("that is z - y: apply the softmax to the logits first, then subtract the target.",
+                lambda z, c: {"grad": z - _one_hot(z, c)}),
+        Mistake("you subtracted 1 from every entry: y is one-hot, so only the true class {c} loses 1.",
+                lambda z, c: {"grad": probability.softmax(z) - 1}),
+    ),
+)
+
+
+def ce_gradient_inputs() -> tuple[np.ndarray, int]:
+    """The logits ``z`` (K,) of one example and its true class ``c`` (the book's, or your variant's)."""
+    inputs = CE_GRADIENT.inputs()
+    return inputs["z"], inputs["c"]
+
+
+def check_ce_gradient(grad):
+    """Check dL/dz, shape (K,), of the cross-entropy of softmax(z) with the true class c of
+    :func:`ce_gradient_inputs`, to 4 decimals."""
+    return CE_GRADIENT.check(grad)
+
+
+# 9. Perplexity -------------------------------------------------------------------------------------------
+def _perplexity_draw(rng: np.random.Generator) -> dict:
+    return {"p_tokens": rng.choice([0.05, 0.1, 0.2, 0.25, 0.4, 0.5, 0.6, 0.8], size=8)}
+
+
+PERPLEXITY = Exercise(
+    name="prob_perplexity", points=1, title="Compute a language model's perplexity",
+    answers=(Number("perplexity", Precision(figures=4)),),
+    book={"p_tokens": np.array([0.5, 0.25, 0.8, 0.1, 0.4, 0.5, 0.05, 0.6])},
+    draw=_perplexity_draw,
+    solve=lambda p_tokens: {"perplexity": float(np.exp(-np.mean(np.log(p_tokens))))},
+    mistakes=(
+        Mistake("that is the exponential of the *sum* of the surprises; perplexity averages them over the tokens "
+                "first: exp(-mean(log p)).", lambda p_tokens: {"perplexity": float(np.exp(-np.sum(np.log(p_tokens))))}),
+        Mistake("that is exp(mean(log p)), the geometric mean of the probabilities: the minus sign is missing, and "
+                "your answer is 1 / perplexity.", lambda p_tokens: {"perplexity": float(np.exp(np.mean(np.log(p_tokens))))}),
+        Mistake("that is 1 / mean(p), one over the arithmetic mean of the probabilities; perplexity is the "
+                "exponential of the mean surprise, exp(-mean(log p)), which weighs an improbable token more.",
+                lambda p_tokens: {"perplexity": float(1 / np.mean(p_tokens))}),
+        Mistake("that is 2 to the power of the mean surprise in nats: with the natural logarithm, take exp; 2 goes "
+                "with log2.", lambda p_tokens: {"perplexity": float(2 ** (-np.mean(np.log(p_tokens))))}),
+        Mistake("that is mean(1 / p), the mean of the inverse probabilities; perplexity is exp(-mean(log p)).",
+                lambda p_tokens: {"perplexity": float(np.mean(1 / p_tokens))}),
+    ),
+)
+
+
+def perplexity_inputs() -> np.ndarray:
+    """The probabilities ``p_tokens`` (8,) that a model gave to each token of a test text, the one that came next
+    (the book's, or your variant's)."""
+    return PERPLEXITY.inputs()["p_tokens"]
+
+
+def check_perplexity(perplexity):
+    """Check the perplexity of the model on the 8 tokens of :func:`perplexity_inputs`, to 4 significant figures."""
+    return PERPLEXITY.check(perplexity)
+
+
+EXERCISES = (SCREENING, GAUSSIAN_MLE, CE_DEBUG, SOFTMAX_T, TEMPERATURE_LIMIT, KL, VARIANCE_BIAS, CE_GRADIENT,
+             PERPLEXITY)
