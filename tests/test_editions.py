@@ -27,7 +27,7 @@ IDS = [ch.stem for ch in CHAPTERS]
 #: what only Jupyter Book understands, and what only otter does
 RAW_MARKUP = re.compile(r"\{(eq|ref|doc|term|glue[:\w]*|numref|math|exercise-\w+|solution-\w+)\}`?|^\([\w-]+\)=\s*$|"
                         r"^:(label|class):|^\$\$ *\([\w-]+\)|# (BEGIN|END) (QUESTION|TESTS|SOLUTION)|# SOLUTION\b|"
-                        r"hidden=True|import otter|\([a-z]+-(eq|ex)-[\w-]+\)", re.M)
+                        r"hidden=True|import otter|\([a-z]+-(eq|ex)-[\w-]+\)|^```\{", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +109,16 @@ def _toy_index():
                    "```{exercise-start} Add two numbers\n:label: toy-ex\n```\n", 3)
     index.add_page("book/glossary", "# Glossary\n\n```{glossary}\nsoft max\n  A function.\n```\n", None)
     return index
+
+
+def test_an_admonition_becomes_a_quote_and_a_dropdown_a_folded_details_block():
+    source = ("```{admonition} Reading the symbols\n:class: tip\nSee {ref}`toy-sec`.\n\n| a | b |\n|---|---|\n```\n\n"
+              "```{admonition} Show the algebra\n:class: dropdown\n$$\nx = 1\n$$\n```\n\n```{note}\nA detour.\n```\n")
+    text = editions.clean_markdown(source, _toy_index(), "book/03_toy")
+    assert text.startswith("> **Reading the symbols**\n>\n> See [A section](https://example.org/book/book/03_toy.html#toy-sec).\n>\n> | a | b |")
+    assert "<details>\n<summary>Show the algebra</summary>\n\n$$\nx = 1\n$$\n\n</details>" in text
+    assert "> **Note**\n>\n> A detour." in text
+    assert not RAW_MARKUP.search(text)
 
 
 @pytest.mark.parametrize("plain, spec", [("0.123456", ".3f"), ("'adam'", ""), ("12", "d"), ("0.5", ".1%"),

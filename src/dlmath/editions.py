@@ -54,6 +54,20 @@ _ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
 _TEXT_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
 _GLOSSARY = re.compile(r"```\{glossary\}\n(.*?)```", re.S)
 _CODE_FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+#: an admonition (``{admonition} Title``, ``{note}``, ...), its option lines, and its body
+_ADMONITION = re.compile(r"```\{(admonition|note|tip|important|warning|seealso)\}[ \t]*([^\n]*)\n"
+                         r"((?:[ \t]*:[\w-]+:[^\n]*\n)*)(.*?)```[ \t]*\n?", re.S)
+
+
+def _admonition(match: re.Match) -> str:
+    """A MyST admonition as plain Markdown: a folded ``<details>`` block for ``:class: dropdown`` (JupyterLab and
+    Colab fold it too), a quoted block with its title in bold otherwise."""
+    kind, title, options, body = match.groups()
+    title, body = title.strip() or kind.capitalize(), body.strip()
+    if re.search(r":class:[^\n]*\bdropdown\b", options):
+        return f"<details>\n<summary>{title}</summary>\n\n{body}\n\n</details>\n"
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in body.splitlines())
+    return f"> **{title}**\n>\n{quoted}\n"
 
 
 def _make_id(text: str) -> str:
@@ -243,6 +257,7 @@ def clean_markdown(source: str, index: BookIndex, page: str, glue: dict[str, dic
         return f"\\tag{{{target.text.strip('()')}}}\n$$" if target else "$$"
 
     text = _FENCE.sub(fence, source)
+    text = _ADMONITION.sub(_admonition, text)
     text = _LABEL_LINE.sub("", text)
     text = _EQUATION_END.sub(tag, text)
     return re.sub(r"\n{3,}", "\n\n", _ROLE.sub(role, text)).strip()
