@@ -170,3 +170,60 @@ def untouched_problems(exercise: Exercise, monkeypatch) -> list[str]:
 @pytest.mark.parametrize("exercise", SPECIFIED, ids=lambda e: e.name)
 def test_an_untouched_answer_fails_its_check_and_its_tests(exercise, monkeypatch):
     assert untouched_problems(exercise, monkeypatch) == []
+
+
+def _assigned_names(source: str) -> set[str]:
+    """The global names a code cell binds: assignments, for targets, function and class definitions, imports."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics: the book's chapters have none in code that binds names
+        return set()
+    names = set()
+    for node in tree.body:
+        for sub in ast.walk(node) if isinstance(node, (ast.For, ast.With, ast.If, ast.Try)) else [node]:
+            if isinstance(sub, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+                names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            elif isinstance(sub, ast.For):
+                names |= {n.id for n in ast.walk(sub.target) if isinstance(n, ast.Name)}
+            elif isinstance(sub, (ast.FunctionDef, ast.ClassDef)):
+                names.add(sub.name)
+            elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+                names |= {(a.asname or a.name).split(".")[0] for a in sub.names}
+    return names
+
+
+@pytest.mark.parametrize("ch", [ch for ch in CHAPTERS if getattr(
+    importlib.import_module(f"{ch.package}.exercises"), "EXERCISES", ())], ids=lambda ch: ch.stem)
+def test_no_later_cell_rebinds_an_answer_before_it_is_graded(ch):
+    """otter grades every question after the whole notebook has run, on the names the notebook left behind: a
+    later cell that binds a graded name again (another exercise's input called `u`, a plot's `axes`) silently
+    changes what is graded. The graded names are the arguments of each question's public test call."""
+    import ast
+    import re
+
+    import nbformat
+
+    from conftest import ROOT
+
+    cells = nbformat.read(ROOT / ch.notebook, as_version=4).cells
+    graded, question, clashes = {}, None, []
+    for cell in cells:                                   # question -> the names its test reads
+        if cell.cell_type == "raw" and cell.source.startswith("# BEGIN QUESTION"):
+            question = re.search(r"name: (\S+)", cell.source).group(1)
+        call = re.match(r"ex\.\w+\.test\((.*)\)$", cell.source.strip()) if cell.cell_type == "code" else None
+        if call and question not in graded:
+            graded[question] = {n.id for n in ast.walk(ast.parse(call.group(1))) if isinstance(n, ast.Name)}
+    assert graded, "no question's test call found"
+    question, seen = None, set()
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "raw" and cell.source.startswith("# BEGIN QUESTION"):
+            question = re.search(r"name: (\S+)", cell.source).group(1)
+            seen.add(question)
+        if cell.cell_type == "code":
+            bound = _assigned_names(cell.source)
+            clashes += [f"cell {i} (question {question}) binds {sorted(names & bound)}, graded for {name}"
+                        for name, names in graded.items() if name in seen and name != question and names & bound]
+    assert clashes == []

@@ -372,19 +372,19 @@ def _torch_vjp(W: np.ndarray, x: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 VJP = Exercise(
     name="calc_vjp", points=2, title="Compute a vector-Jacobian product",
-    answers=(Array("vjp", shape=(4,), precision=Precision(decimals=4)),),
+    answers=(Array("vjp_row", shape=(4,), precision=Precision(decimals=4)),),
     book={"W": np.array([[0.5, -0.25, 0.75, 0.0], [-0.5, 0.25, 0.0, 1.0], [0.25, 0.5, -0.75, 0.5]]),
           "x": np.array([1.0, -0.5, 0.25, 0.75]), "u": np.array([1.0, -0.5, 1.5])},
     draw=_vjp_draw,
-    solve=lambda W, x, u: {"vjp": _torch_vjp(W, x, u)},
+    solve=lambda W, x, u: {"vjp_row": _torch_vjp(W, x, u)},
     mistakes=(
         Mistake("that is W^T u: the tanh's derivative is missing. Each output i first scales u_i by "
-                "tanh'(z_i) = 1 - tanh(z_i)^2, at z = W x.", lambda W, x, u: {"vjp": W.T @ u}),
-        Mistake("tanh'(z) is 1 - tanh(z)^2, not 1 - z^2.", lambda W, x, u: {"vjp": W.T @ (u * (1 - (W @ x) ** 2))}),
+                "tanh'(z_i) = 1 - tanh(z_i)^2, at z = W x.", lambda W, x, u: {"vjp_row": W.T @ u}),
+        Mistake("tanh'(z) is 1 - tanh(z)^2, not 1 - z^2.", lambda W, x, u: {"vjp_row": W.T @ (u * (1 - (W @ x) ** 2))}),
         Mistake("you multiplied u by tanh(z), not by its derivative 1 - tanh(z)^2.",
-                lambda W, x, u: {"vjp": W.T @ (u * np.tanh(W @ x))}),
+                lambda W, x, u: {"vjp_row": W.T @ (u * np.tanh(W @ x))}),
         Mistake("the derivative is taken at z = W x, the input of the tanh; you took it at x itself.",
-                lambda W, x, u: {"vjp": (W.T @ u) * (1 - np.tanh(x) ** 2)}),
+                lambda W, x, u: {"vjp_row": (W.T @ u) * (1 - np.tanh(x) ** 2)}),
     ),
 )
 
@@ -395,9 +395,9 @@ def vjp_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return inputs["W"], inputs["x"], inputs["u"]
 
 
-def check_vjp(vjp):
+def check_vjp(vjp_row):
     r"""Check $u^\top J$, shape (4,), of $f(x) = \tanh(Wx)$ at :func:`vjp_inputs`, to 4 decimals."""
-    return VJP.check(vjp)
+    return VJP.check(vjp_row)
 
 
 # 9. Derive the backward pass of PyTorch's row layout ---------------------------------------------------

@@ -236,19 +236,19 @@ def _sorted_abs(values) -> np.ndarray:
 
 SINGULAR_VALUES = Exercise(
     name="la_singular_values", points=2, title="Find the semi-axes of an ellipse",
-    answers=(Array("axes", shape=(2,), precision=Precision(decimals=3)),),
+    answers=(Array("semi_axes", shape=(2,), precision=Precision(decimals=3)),),
     book={"A": np.array([[2.0, 1.0], [0.0, 1.0]])},
     draw=_singular_draw,
-    solve=lambda A: {"axes": np.linalg.svd(A, compute_uv=False)},          # LAPACK's SVD, largest first
+    solve=lambda A: {"semi_axes": np.linalg.svd(A, compute_uv=False)},          # LAPACK's SVD, largest first
     mistakes=(
         Mistake("those are the sizes of A's eigenvalues. A is not symmetric, so they are not the semi-axes: take the "
-                "square roots of the eigenvalues of the symmetric A^T A.", lambda A: {"axes": _sorted_abs(np.linalg.eigvals(A))}),
+                "square roots of the eigenvalues of the symmetric A^T A.", lambda A: {"semi_axes": _sorted_abs(np.linalg.eigvals(A))}),
         Mistake("those are the eigenvalues of A^T A, the squares of the semi-axes: take their square roots.",
-                lambda A: {"axes": np.sort(np.linalg.eigvalsh(A.T @ A))[::-1]}),
+                lambda A: {"semi_axes": np.sort(np.linalg.eigvalsh(A.T @ A))[::-1]}),
         Mistake("those are the lengths of the columns of A, the images of e1 and e2; the longest and shortest images "
-                "of unit vectors lie in other directions.", lambda A: {"axes": np.sort(np.linalg.norm(A, axis=0))[::-1]}),
+                "of unit vectors lie in other directions.", lambda A: {"semi_axes": np.sort(np.linalg.norm(A, axis=0))[::-1]}),
         Mistake("the larger semi-axis comes first: sigma_1 >= sigma_2.",
-                lambda A: {"axes": np.sqrt(np.sort(np.linalg.eigvalsh(A.T @ A)))}),
+                lambda A: {"semi_axes": np.sqrt(np.sort(np.linalg.eigvalsh(A.T @ A)))}),
     ),
 )
 
@@ -258,10 +258,10 @@ def singular_inputs() -> np.ndarray:
     return SINGULAR_VALUES.inputs()["A"]
 
 
-def check_singular_values(axes):
+def check_singular_values(semi_axes):
     """Check the semi-axes ``[sigma_1, sigma_2]`` (largest first) of the ellipse onto which :func:`singular_inputs`
     maps the unit circle, to 3 decimals."""
-    return SINGULAR_VALUES.check(axes)
+    return SINGULAR_VALUES.check(semi_axes)
 
 
 # 8. A dense layer on a batch of sequences ---------------------------------------------------------------

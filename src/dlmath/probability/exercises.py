@@ -354,23 +354,23 @@ def _one_hot(z: np.ndarray, c: int) -> np.ndarray:
 
 CE_GRADIENT = Exercise(
     name="prob_ce_gradient", points=2, title="Derive the gradient of softmax and cross-entropy",
-    answers=(Array("grad", precision=Precision(decimals=4)),),
+    answers=(Array("dL_dz", precision=Precision(decimals=4)),),
     book={"z": np.array([1.0, 2.5, -0.5, 0.0]), "c": 1},
     draw=_ce_gradient_draw,
-    solve=lambda z, c: {"grad": _torch_ce_gradient(z, c)},
+    solve=lambda z, c: {"dL_dz": _torch_ce_gradient(z, c)},
     mistakes=(
         Mistake("the sign is reversed: that is y - y_hat, the direction that lowers the loss. The gradient itself is "
-                "y_hat - y.", lambda z, c: {"grad": _one_hot(z, c) - probability.softmax(z)}),
+                "y_hat - y.", lambda z, c: {"dL_dz": _one_hot(z, c) - probability.softmax(z)}),
         Mistake("that is the softmax y_hat alone: subtract the one-hot target y, so that the true class {c} gets "
-                "y_hat_c - 1.", lambda z, c: {"grad": probability.softmax(z)}),
+                "y_hat_c - 1.", lambda z, c: {"dL_dz": probability.softmax(z)}),
         Mistake("the extra factor y_hat (1 - y_hat) is the sigmoid's derivative; with cross-entropy it cancels, and "
                 "the gradient is y_hat - y.",
-                lambda z, c: {"grad": probability.softmax(z) * (1 - probability.softmax(z))
+                lambda z, c: {"dL_dz": probability.softmax(z) * (1 - probability.softmax(z))
                               * (probability.softmax(z) - _one_hot(z, c))}),
         Mistake("that is z - y: apply the softmax to the logits first, then subtract the target.",
-                lambda z, c: {"grad": z - _one_hot(z, c)}),
+                lambda z, c: {"dL_dz": z - _one_hot(z, c)}),
         Mistake("you subtracted 1 from every entry: y is one-hot, so only the true class {c} loses 1.",
-                lambda z, c: {"grad": probability.softmax(z) - 1}),
+                lambda z, c: {"dL_dz": probability.softmax(z) - 1}),
     ),
 )
 
@@ -381,10 +381,10 @@ def ce_gradient_inputs() -> tuple[np.ndarray, int]:
     return inputs["z"], inputs["c"]
 
 
-def check_ce_gradient(grad):
+def check_ce_gradient(dL_dz):
     """Check dL/dz, shape (K,), of the cross-entropy of softmax(z) with the true class c of
     :func:`ce_gradient_inputs`, to 4 decimals."""
-    return CE_GRADIENT.check(grad)
+    return CE_GRADIENT.check(dL_dz)
 
 
 # 9. Perplexity -------------------------------------------------------------------------------------------
