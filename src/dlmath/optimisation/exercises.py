@@ -135,7 +135,8 @@ MOMENTUM = Exercise(
     }, returns=Tuple("momentum_step", (Array("W_new"), Array("v_new"))), per_family=1),),
     solve=lambda W, v, g, lr, mu: {"momentum_step": _momentum(W, v, g, lr, mu)},
     mistakes=(
-        Mistake("v_new = mu * v + (1 - mu) * g is momentum with dampening mu; torch.optim.SGD's default (dampening 0) "
+        Mistake("v_new = mu * v + (1 - mu) * g is momentum with dampening mu (PyTorch applies it from the second step "
+                "on); torch.optim.SGD's default (dampening 0) "
                 "adds the whole gradient: v_new = mu * v + g.",
                 lambda W, v, g, lr, mu: (W - lr * (mu * v + (1 - mu) * g), mu * v + (1 - mu) * g)),
         Mistake("v_new = mu * v - lr * g is the other convention, with lr inside the velocity; use PyTorch's: "
