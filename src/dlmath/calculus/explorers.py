@@ -310,11 +310,11 @@ _MAX_DEPTH = 20
 
 
 def gradient_chain_state(depth: int, activation: str, weight: float, a0: float = 0.5) -> dict[str, Any]:
-    r"""A chain of scalar units $a_l = \phi(w\,a_{l-1})$, $l = 1, \dots, L$, and its gradient by the chain rule.
+    r"""A chain of scalar units $a_l = \phi(w\,a_{l-1})$, $l = 1, \dots, D$, and its gradient by the chain rule.
 
     Returns the pre-activations $z_l = w\,a_{l-1}$, the local factors $\partial a_l / \partial a_{l-1} =
-    \phi'(z_l)\,w$, and ``grad[l]`` $= \partial a_L / \partial a_l = \prod_{k > l} \phi'(z_k)\,w$ for
-    $l = 0, \dots, L - 1$ (``grad[0]`` reaches the input). The bound is $(w \max\phi')^{L}$.
+    \phi'(z_l)\,w$, and ``grad[l]`` $= \partial a_D / \partial a_l = \prod_{k > l} \phi'(z_k)\,w$ for
+    $l = 0, \dots, D - 1$ (``grad[0]`` reaches the input). The bound is $(w \max\phi')^{D}$.
     """
     depth = int(depth)
     if not 1 <= depth <= 100:
@@ -328,7 +328,7 @@ def gradient_chain_state(depth: int, activation: str, weight: float, a0: float =
         a = float(phi(z[-1]))
         factors.append(float(phi_prime(z[-1])) * weight)
     factors = np.array(factors)
-    grad = np.cumprod(factors[::-1])[::-1]       # grad[l] = factors[l] * ... * factors[L - 1]
+    grad = np.cumprod(factors[::-1])[::-1]       # grad[l] = factors[l] * ... * factors[D - 1]
     return {"z": np.array(z), "factors": factors, "grad": grad, "output": a,
             "bound": float((abs(weight) * top) ** depth), "max_factor": abs(weight) * top}
 
@@ -350,7 +350,7 @@ def _chain_setup(fig):
     ax_g.set_yscale("log")
     ax_g.set_ylim(1e-16, 1e13)
     ax_g.set_yticks([1e-15, 1e-10, 1e-5, 1e0, 1e5, 1e10])
-    ax_g.set_ylabel(r"$|\partial a_L / \partial a_{l-1}|$, reaching layer $l$")
+    ax_g.set_ylabel(r"$|\partial a_D / \partial a_{l-1}|$, reaching layer $l$")
     h["text"] = ax_g.set_title("gradient at the input 0.0e+00, bound 0.0e+00", fontsize=10)
     for ax in (ax_f, ax_g):
         ax.set_xlim(0.3, _MAX_DEPTH + 0.7)
@@ -386,7 +386,7 @@ def gradient_chain() -> Explorer:
     return Explorer(
         name="gradient_chain",
         title="The chain rule through a stack of layers",
-        controls={"depth": Slider("depth L", min=1.0, max=float(_MAX_DEPTH), step=1.0, value=10.0),
+        controls={"depth": Slider("depth D", min=1.0, max=float(_MAX_DEPTH), step=1.0, value=10.0),
                   "activation": Choice("activation", tuple(ACTIVATIONS), "sigmoid"),
                   "weight": Slider("weight w", min=0.25, max=4.0, step=0.25, value=1.0)},
         compute=lambda depth, activation, weight: gradient_chain_state(int(depth), activation, weight),
