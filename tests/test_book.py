@@ -149,6 +149,39 @@ def test_chapter_figures_have_alt_text(path):
             assert len(typed) > 20, f"cell {i} of {path.name} draws a figure without alt text"
 
 
+_BARE_REF = re.compile(r"\{ref\}`([\w-]+)`")
+_NUMREF = re.compile(r"\{numref\}`([\w-]+)`")
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem in NUMBERS_FROM_CODE], ids=lambda p: p.stem)
+def test_a_sentence_cites_a_numbered_section_by_its_number(path):
+    """A bare {ref} shows the section's title, which reads as a broken sentence ("the neuron of The chain rule on a
+    computational graph, written with Value"); {numref} shows "Section 2.4" (CONTRIBUTING.md, "The notebook")."""
+    from dlmath.editions import BookIndex
+
+    sections = BookIndex.of_book().sections
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type == "markdown":
+            bare = [label for label in _BARE_REF.findall(cell.source) if label in sections]
+            assert not bare, f"cell {i} of {path.name} cites {bare} by title: {{numref}}`label` reads 'Section 2.4'"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem in NUMBERS_FROM_CODE], ids=lambda p: p.stem)
+def test_a_numbered_section_reference_reads_as_the_site_numbers_it(built_site, path):
+    """Each {numref} of the chapter is a link on the page whose text is "Section " and the number the site gives
+    the heading it points at, the number the notebook edition writes too (dlmath.editions)."""
+    from dlmath.editions import BookIndex
+
+    sections = BookIndex.of_book().sections
+    labels = {label for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "markdown"
+              for label in _NUMREF.findall(cell.source)}
+    page = (built_site / path.relative_to(ROOT).with_suffix(".html")).read_text()
+    for label in labels:
+        shown = re.findall(rf'<a class="reference internal" href="[^"]*#{label}"><span class="std std-numref">'
+                           r"([^<]*)</span></a>", page)
+        assert shown and set(shown) == {f"Section {sections[label]}"}, (label, shown)
+
+
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem in NUMBERS_FROM_CODE], ids=lambda p: p.stem)
 def test_the_alt_text_built_in_code_is_the_pages(built_site, path):
     """show(fig, alt=...) writes the alt text into the output; the book's renderer puts it on the page's image."""

@@ -106,6 +106,7 @@ def test_the_self_check_edition_has_the_notebook_editions_markdown():
 def _toy_index():
     index = editions.BookIndex(base_url="https://example.org/book/")
     index.add_page("book/03_toy", "# Toy\n\n(toy-sec)=\n## A section\n\n$$\nx = 1\n$$ (toy-eq)\n\n"
+                   "## Another\n\n(toy-sub)=\n### Below it\n\n"
                    "```{exercise-start} Add two numbers\n:label: toy-ex\n```\n", 3)
     index.add_page("book/glossary", "# Glossary\n\n```{glossary}\nsoft max\n  A function.\n```\n", None)
     return index
@@ -150,12 +151,16 @@ def test_clean_markdown_resolves_each_role_as_the_site_does():
     index = _toy_index()
     text = editions.clean_markdown(
         "(toy-sec)=\n## A section\n\nBy {eq}`toy-eq`, see {ref}`toy-sec`, {ref}`that one <toy-sec>`, "
+        "{numref}`toy-sec`, {numref}`part {number} <toy-sec>`, {numref}`toy-sub`, "
         "{ref}`toy-ex`, {doc}`glossary`, {term}`Soft max`, {term}`the function <soft max>`; "
         "the loss is {glue:text}`loss:.3f`, the name {glue}`name`.\n\n$$\nx = 1\n$$ (toy-eq)",
         index, "book/03_toy", glue={"loss": {"text/plain": "0.123456"}, "name": {"text/plain": "'adam'"}})
     assert text == (
         "## A section\n\nBy (3.1), see [A section](https://example.org/book/book/03_toy.html#toy-sec), "
         "[that one](https://example.org/book/book/03_toy.html#toy-sec), "
+        "[Section 3.1](https://example.org/book/book/03_toy.html#toy-sec), "
+        "[part 3.1](https://example.org/book/book/03_toy.html#toy-sec), "
+        "[Section 3.2.1](https://example.org/book/book/03_toy.html#toy-sub), "
         "[Exercise 3.1](https://example.org/book/book/03_toy.html#toy-ex), "
         "[Glossary](https://example.org/book/book/glossary.html), "
         "[Soft max](https://example.org/book/book/glossary.html#term-soft-max), "
@@ -165,6 +170,7 @@ def test_clean_markdown_resolves_each_role_as_the_site_does():
 
 @pytest.mark.parametrize("source, message", [
     ("see {ref}`nowhere`", "book/03_toy: label 'nowhere' is not defined in the book"),
+    ("see {numref}`toy-ex`", "book/03_toy: 'toy-ex' is not a numbered section of the book"),
     ("by {eq}`no-eq`", "book/03_toy: equation 'no-eq' is not defined in the book"),
     ("{glue:text}`loss`", "the glued value 'loss' is not in the executed chapter (build the book first"),
     ("{cite}`vaswani`", "the role {cite} has no plain-Markdown form"),
@@ -213,9 +219,11 @@ def test_numbers_titles_and_anchors_agree_with_the_built_site(built_site, index)
         if label.startswith("term:") or label in index.exercises:
             continue
         found = re.search(rf'id="{label}">(?:</span>)?\s*(?:<span id="[^"]*"></span>\s*)*<h\d>'
-                          r'(?:<span class="section-number">[^<]*</span>)?(.*?)<a class="headerlink"', pages[target.page], re.S)
+                          r'(?:<span class="section-number">([^<]*)</span>)?(.*?)<a class="headerlink"', pages[target.page], re.S)
         assert found, f"section {label}: not on {target.page}"
-        assert _text(found.group(1)) == _text(target.text.replace("`", "")), label
+        assert _text(found.group(2)) == _text(target.text.replace("`", "")), label
+        # {numref} reads "Section 2.4": the number the site prints before the heading, or none where it prints none
+        assert index.sections.get(label) == (found.group(1).strip().rstrip(".") or None if found.group(1) else None), label
 
 
 def test_every_link_of_an_edition_into_the_book_reaches_a_page_and_an_anchor(built_site, index):

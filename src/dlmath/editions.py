@@ -8,7 +8,8 @@ VS Code render:
 
 - an equation reference becomes its number, ``(2.3)``, and the equation itself carries ``\\tag{2.3}``; a code
   comment that cites an equation by its label, ``# equation (calc-eq-differences)``, shows the number too;
-- a section, page or glossary reference becomes a link to the published page, with the text the site shows;
+- a section, page or glossary reference becomes a link to the published page, with the text the site shows; a
+  numbered section reference, ``{numref}`calc-chain-rule```, reads "Section 2.4" as on the site;
 - an exercise becomes a heading ``### Exercise 2.3: <title>``, followed by the reader's cell;
 - its solution sits under a heading ``#### Solution to Exercise 2.3`` that opens collapsed (JupyterLab's
   ``jp-MarkdownHeadingCollapsed``, Colab's ``collapsed_sections``), its code cell hidden as well
@@ -47,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _LABEL_LINE = re.compile(r"^\(([\w-]+)\)=[ \t]*\n", re.M)
 _SECTION = re.compile(r"^\(([\w-]+)\)=[ \t]*\n+(#+)[ \t]+(.+?)[ \t]*$", re.M)
 _TITLE = re.compile(r"^#[ \t]+(.+?)[ \t]*$", re.M)
+_HEADING = re.compile(r"^(?:\(([\w-]+)\)=[ \t]*\n+)?(#+)[ \t]+\S", re.M)
 _EQUATION_END = re.compile(r"^\$\$[ \t]*\(([\w-]+)\)[ \t]*$", re.M)
 _EXERCISE = re.compile(r"```\{exercise-start\}[ \t]*([^\n]*)\n:label:[ \t]*([\w-]+)[ \t]*\n")
 _FENCE = re.compile(r"```\{(exercise|solution)-(start|end)\}([^\n]*)\n(.*?)```[ \t]*\n?", re.S)
@@ -95,6 +97,7 @@ class BookIndex:
     base_url: str
     titles: dict[str, str] = field(default_factory=dict)          # page -> its title
     labels: dict[str, Target] = field(default_factory=dict)       # section and exercise labels
+    sections: dict[str, str] = field(default_factory=dict)        # label of a numbered section -> "2.4"
     equations: dict[str, Target] = field(default_factory=dict)    # equation label -> "(2.3)"
     exercises: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> ("Exercise 2.3", title)
     terms: dict[str, str] = field(default_factory=dict)           # lower-case term -> term
@@ -124,6 +127,16 @@ class BookIndex:
         self.titles[page] = title.group(1) if title else page.rsplit("/", 1)[-1]
         for label, _, heading in _SECTION.findall(prose):
             self.labels[label] = Target(page, label, heading)
+        if number is not None:  # sections number as the site does: 2.4 for the fourth ##, 2.4.1 below it
+            counts: list[int] = []
+            for label, hashes in _HEADING.findall(prose):
+                depth = len(hashes) - 1
+                if depth == 0:
+                    continue
+                counts = (counts + [0] * depth)[:depth]
+                counts[-1] += 1
+                if label:
+                    self.sections[label] = ".".join(map(str, [number, *counts]))
         prefix = f"{number}." if number is not None else ""
         for k, label in enumerate(_EQUATION_END.findall(prose), 1):
             self.equations[label] = Target(page, f"equation-{label}", f"({prefix}{k})")
@@ -232,6 +245,12 @@ def clean_markdown(source: str, index: BookIndex, page: str, glue: dict[str, dic
         if name == "ref":
             target = index.labels.get(key)
             return link(text or (target.text if target else key), target, "label", key)
+        if name == "numref":
+            number = index.sections.get(key)
+            if number is None and strict:
+                raise Unresolved(f"{page}: {key!r} is not a numbered section of the book")
+            shown = (text or "Section {number}").replace("{number}", number or key).replace("%s", number or key)
+            return link(shown, index.labels.get(key) if number else None, "section", key)
         if name == "doc":
             doc = key if "/" in key else folder + key
             target = Target(doc, "", index.titles[doc]) if doc in index.titles else None
