@@ -10,7 +10,7 @@ The bias-variance simulation refits a model on many resampled training sets and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -219,17 +219,27 @@ class BiasVariance:
     mean_fit: np.ndarray      # (n_test,) the average model
     x_train: np.ndarray       # (n_sets, n_train) the inputs of each training set
     y_train: np.ndarray       # (n_sets, n_train) the targets of each training set
-    bias2: float              # mean over x of (mean_fit - f)^2
-    variance: float           # mean over x of the variance of the fits across training sets
+    bias2: float              # Monte Carlo, unbiased: mean over x of (mean_fit - f)^2, minus variance / n_sets
+    variance: float           # Monte Carlo, unbiased: mean over x of the variance of the fits (ddof=1)
     noise: float              # sigma^2, the irreducible error
     test_error: float         # measured: mean of (f + fresh noise - fit)^2 over sets and test inputs
     test_error_se: float      # its Monte Carlo standard error (the training sets are independent)
     train_error: float        # mean over sets of each model's mean squared error on its own training set
+    # Exact, where every training set has the same inputs (``inputs="grid"``); None otherwise.
+    mean_fit_exact: np.ndarray | None = None   # (n_test,) the average model S f(x_train), without Monte Carlo
+    bias2_exact: float | None = None           # mean over x of (S f(x_train) - f)^2
+    variance_exact: float | None = None        # sigma^2 times the mean over x of the squared row norms of S
 
     @property
     def total(self) -> float:
-        """bias^2 + variance + noise, the decomposition's prediction of ``test_error``."""
+        """bias^2 + variance + noise from the Monte Carlo estimates: the same as the mean squared distance of the fits
+        to f plus the noise, for any number of training sets."""
         return self.bias2 + self.variance + self.noise
+
+    @property
+    def total_exact(self) -> float | None:
+        """bias^2 + variance + noise from the exact parts, the expectation that ``test_error`` estimates."""
+        return None if self.bias2_exact is None else self.bias2_exact + self.variance_exact + self.noise
 
 
 def bias_variance(
@@ -253,6 +263,15 @@ def bias_variance(
     $\text{bias}^2 = \operatorname{mean}_x (\bar f(x) - f(x))^2$, $\text{variance} = \operatorname{mean}_x
     \operatorname{Var}_D \hat f_D(x)$, $\sigma^2$, and the test error measured directly with fresh test noise,
     $\operatorname{mean}_{D, x} (f(x) + \varepsilon - \hat f_D(x))^2$, which equals their sum in expectation.
+
+    The Monte Carlo estimates are unbiased. With $N$ = ``n_sets`` fits, the plain average of the fits carries a
+    variance $v / N$ of its own, which the plain $\hat b^2 = \operatorname{mean}_x (\bar f - f)^2$ adds to the bias$^2$;
+    ``bias2`` is $\hat b^2 - \hat v / (N - 1)$ and ``variance`` is $\hat v N / (N - 1)$, with $\hat v$ the plain
+    (ddof=0) variance. Their sum is $\hat b^2 + \hat v$, the mean squared distance of the fits to $f$, exactly.
+
+    With the same inputs in every set, least squares (and ridge) is linear in the targets: every fit is
+    $S y$ for one matrix $S$ (n_test, n_train). Then the average model is $S f(x_{\text{train}})$ and the variance at
+    $x$ is $\sigma^2 \lVert S_x \rVert^2$, exactly: ``bias2_exact`` and ``variance_exact``.
     """
     if int(degree) != degree or degree < 0:
         raise ValueError(f"degree must be a non-negative integer, got {degree}")
@@ -288,15 +307,28 @@ def bias_variance(
     mean_fit = fits.mean(axis=0)
     y_test = f_test + noise_sd * rng.normal(size=fits.shape)  # fresh test noise for every model
     per_set = np.mean((y_test - fits) ** 2, axis=1)
+    plain_bias2, plain_variance = np.mean((mean_fit - f_test) ** 2), np.mean(fits.var(axis=0))
+    exact: dict[str, Any] = {}
+    if inputs == "grid":                                     # one design: every fit is S y
+        design = Phi[0]
+        if lam > 0:
+            smoother_train = np.linalg.solve(design.T @ design + penalty, design.T)
+        else:
+            smoother_train = np.linalg.pinv(design)
+        S = (x_test[:, None] ** powers) @ smoother_train     # (n_test, n_train)
+        exact["mean_fit_exact"] = S @ truth(x_train[0])
+        exact["bias2_exact"] = float(np.mean((exact["mean_fit_exact"] - f_test) ** 2))
+        exact["variance_exact"] = float(noise_sd ** 2 * np.mean(np.sum(S ** 2, axis=1)))
     return BiasVariance(
         degree=degree, x_test=x_test, f_test=f_test, fits=fits, mean_fit=mean_fit,
         x_train=x_train, y_train=y_train,
-        bias2=float(np.mean((mean_fit - f_test) ** 2)),
-        variance=float(np.mean(fits.var(axis=0))),
+        bias2=float(plain_bias2 - plain_variance / (n_sets - 1)),
+        variance=float(plain_variance * n_sets / (n_sets - 1)),
         noise=float(noise_sd ** 2),
         test_error=float(per_set.mean()),
         test_error_se=float(per_set.std(ddof=1) / np.sqrt(n_sets)),
         train_error=float(np.mean((train_pred - y_train) ** 2)),
+        **exact,
     )
 
 
