@@ -12,7 +12,7 @@ from conftest import ROOT, chapter_notebooks, toc_files
 
 BOOK = ROOT / "book"
 TERM_ROLE = re.compile(r"\{term\}`([^`]+)`")
-REF_ROLE = re.compile(r"\{ref\}`([^`]+)`")
+REF_ROLE = re.compile(r"\{(?:num)?ref\}`([^`]+)`")  # {ref} or {numref}: a section by title or by number
 LABEL = re.compile(r"^\(([\w-]+)\)=\s*$", re.M)
 
 
