@@ -173,6 +173,12 @@ def test_two_moons_lie_near_the_arcs_and_noise_does_not():
     np.testing.assert_allclose(bk.distance_to_moons(bk.moon_arcs(50)), 0.0, atol=1e-12)
     assert bk.distance_to_moons(np.array([[0.0, 0.0]]))[0] == pytest.approx(2 - np.sqrt(1.25))  # inside both arcs
     assert bk.distance_to_moons(np.array([[-3.0, -1.5]]))[0] == pytest.approx(1.0)    # below an arc's end
+    # The nearer arc labels a moon; the nearer centre does not (each centre lies inside the other moon's curve).
+    arcs = bk.moon_arcs(200)
+    upper_arc, lower_arc = arcs[:200], arcs[200:]
+    assert np.all(bk.nearest_moon(upper_arc) == 0) and np.all(bk.nearest_moon(lower_arc) == 1)
+    by_centre = np.linalg.norm(upper_arc - [-1.0, -0.5], axis=1) < np.linalg.norm(upper_arc - [1.0, 0.5], axis=1)
+    assert 0.4 < by_centre.mean() < 0.6                                   # half the upper arc "nearer the other centre"
     with pytest.raises(ValueError, match=r"points must have shape \(\*, 2\), got shape \(3,\)"):
         bk.distance_to_moons(np.zeros(3))
 
