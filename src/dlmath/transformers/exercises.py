@@ -98,7 +98,8 @@ SCORES_SHAPE = Exercise(
         Mistake("right for one head of one sequence, but the leading axes, batch and heads, stay in front: matmul "
                 "multiplies the last two axes and broadcasts the others.",
                 lambda q_shape, k_shape: {"shape": (q_shape[2], k_shape[2])}),
-        Mistake("that is the shape of the attention output A V (one row of d_v values per query), not of the scores.",
+        Mistake("that is the shape of Q itself (and of the attention output A V only when d_v = d_k), not of the "
+                "scores: they have one column per key.",
                 lambda q_shape, k_shape: {"shape": tuple(q_shape)}),
         Mistake("the scores have one column per key: K's third axis gives their number, not Q's.",
                 lambda q_shape, k_shape: {"shape": (*q_shape[:2], q_shape[2], q_shape[2])}),
