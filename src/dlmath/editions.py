@@ -46,9 +46,8 @@ EDITION_NOTE = (
 ROOT = Path(__file__).resolve().parents[2]
 
 _LABEL_LINE = re.compile(r"^\(([\w-]+)\)=[ \t]*\n", re.M)
-_SECTION = re.compile(r"^\(([\w-]+)\)=[ \t]*\n+(#+)[ \t]+(.+?)[ \t]*$", re.M)
 _TITLE = re.compile(r"^#[ \t]+(.+?)[ \t]*$", re.M)
-_HEADING = re.compile(r"^(?:\(([\w-]+)\)=[ \t]*\n+)?(#+)[ \t]+\S", re.M)
+_HEADING = re.compile(r"^(?:\(([\w-]+)\)=[ \t]*\n+)?(#+)[ \t]+(.+?)[ \t]*$", re.M)   # label (optional), level, title
 _EQUATION_END = re.compile(r"^\$\$[ \t]*\(([\w-]+)\)[ \t]*$", re.M)
 _EXERCISE = re.compile(r"```\{exercise-start\}[ \t]*([^\n]*)\n:label:[ \t]*([\w-]+)[ \t]*\n")
 _FENCE = re.compile(r"```\{(exercise|solution)-(start|end)\}([^\n]*)\n(.*?)```[ \t]*\n?", re.S)
@@ -125,17 +124,15 @@ class BookIndex:
                                 else "", text)
         title = _TITLE.search(prose)
         self.titles[page] = title.group(1) if title else page.rsplit("/", 1)[-1]
-        for label, _, heading in _SECTION.findall(prose):
-            self.labels[label] = Target(page, label, heading)
-        if number is not None:  # sections number as the site does: 2.4 for the fourth ##, 2.4.1 below it
-            counts: list[int] = []
-            for label, hashes in _HEADING.findall(prose):
-                depth = len(hashes) - 1
-                if depth == 0:
-                    continue
+        counts: list[int] = []  # sections number as the site does: 2.4 for the fourth ##, 2.4.1 below it
+        for label, hashes, heading in _HEADING.findall(prose):
+            depth = len(hashes) - 1
+            if depth > 0:
                 counts = (counts + [0] * depth)[:depth]
                 counts[-1] += 1
-                if label:
+            if label:
+                self.labels[label] = Target(page, label, heading)
+                if number is not None and depth > 0:
                     self.sections[label] = ".".join(map(str, [number, *counts]))
         prefix = f"{number}." if number is not None else ""
         for k, label in enumerate(_EQUATION_END.findall(prose), 1):

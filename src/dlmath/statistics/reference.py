@@ -292,12 +292,16 @@ def bias_variance(
 
     powers = np.arange(degree + 1)
     Phi = x_train[..., None] ** powers                       # (n_sets, n_train, degree + 1)
-    if lam > 0:
-        penalty = lam * np.diag((powers > 0).astype(float))  # the constant term is not penalised
+    penalty = lam * np.diag((powers > 0).astype(float))      # the constant term is not penalised
+    coef_map = None                                          # (degree + 1, n_train): coefficients = coef_map @ y
+    if inputs == "grid":                                     # one design matrix for every set: one map for all
+        design = Phi[0]
+        coef_map = (np.linalg.solve(design.T @ design + penalty, design.T) if lam > 0
+                    else np.linalg.pinv(design))
+        W = (coef_map @ y_train.T).T
+    elif lam > 0:
         W = np.linalg.solve(np.swapaxes(Phi, 1, 2) @ Phi + penalty, np.swapaxes(Phi, 1, 2) @ y_train[..., None])
         W = W[..., 0]
-    elif inputs == "grid":                                   # one design matrix for every set: one pseudo-inverse
-        W = (np.linalg.pinv(Phi[0]) @ y_train.T).T
     else:
         W = (np.linalg.pinv(Phi) @ y_train[..., None])[..., 0]
     # W: (n_sets, degree + 1), one row of coefficients per training set
@@ -309,13 +313,8 @@ def bias_variance(
     per_set = np.mean((y_test - fits) ** 2, axis=1)
     plain_bias2, plain_variance = np.mean((mean_fit - f_test) ** 2), np.mean(fits.var(axis=0))
     exact: dict[str, Any] = {}
-    if inputs == "grid":                                     # one design: every fit is S y
-        design = Phi[0]
-        if lam > 0:
-            smoother_train = np.linalg.solve(design.T @ design + penalty, design.T)
-        else:
-            smoother_train = np.linalg.pinv(design)
-        S = (x_test[:, None] ** powers) @ smoother_train     # (n_test, n_train)
+    if coef_map is not None:                                 # one design: every fit is S y
+        S = (x_test[:, None] ** powers) @ coef_map           # (n_test, n_train)
         exact["mean_fit_exact"] = S @ truth(x_train[0])
         exact["bias2_exact"] = float(np.mean((exact["mean_fit_exact"] - f_test) ** 2))
         exact["variance_exact"] = float(noise_sd ** 2 * np.mean(np.sum(S ** 2, axis=1)))
