@@ -127,26 +127,20 @@ def test_chapter_seeds_its_random_draws_in_plain_sight(path):
         assert "torch.manual_seed(0)" in code
 
 
-#: Chapters whose figures all take their alt text from code (`dlmath.publish.show`) and whose prose quotes computed
-#: numbers through glue (CONTRIBUTING.md, "Numbers in the text"): chapters 0 to 4 (issue 18). The other chapters move
-#: to the rule in turn (issue 19).
-NUMBERS_FROM_CODE = {ch.stem for ch in CHAPTERS if ch.number <= 4}
+#: A figure takes its alt text from code (`dlmath.publish.show`), as the prose takes computed numbers from glue
+#: (CONTRIBUTING.md, "Numbers in the text").
 _SHOWN = re.compile(r"\bshow\(\w+, alt=")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_chapter_figures_have_alt_text(path):
-    """Every cell that draws shows its figure with alt text: built in code by `show(fig, alt=...)`, or, in a chapter
-    not yet moved to that rule, typed into the cell's metadata."""
+def test_chapter_figures_have_alt_text_built_in_code(path):
+    """Every cell that draws shows its figure by `show(fig, alt=...)`, with alt text built from the plotted values;
+    none types it into the cell's metadata, where it would go stale when the computation changes."""
     for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
         typed = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
-        if path.stem in NUMBERS_FROM_CODE:
-            assert not typed, f"cell {i} of {path.name} types its alt text into metadata: show(fig, alt=...) instead"
+        assert not typed, f"cell {i} of {path.name} types its alt text into metadata: show(fig, alt=...) instead"
         if cell.cell_type == "code" and re.search(r"plt\.subplots|plt\.figure|\.imshow\(", cell.source):
-            if _SHOWN.search(cell.source):
-                continue
-            assert path.stem not in NUMBERS_FROM_CODE, f"cell {i} of {path.name} draws without show(fig, alt=...)"
-            assert len(typed) > 20, f"cell {i} of {path.name} draws a figure without alt text"
+            assert _SHOWN.search(cell.source), f"cell {i} of {path.name} draws without show(fig, alt=...)"
 
 
 _BARE_REF = re.compile(r"\{ref\}`([\w-]+)`")
@@ -197,7 +191,7 @@ def test_a_numbered_section_reference_reads_as_the_site_numbers_it(built_site, p
         assert shown and set(shown) == {f"Section {sections[label]}"}, (label, shown)
 
 
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem in NUMBERS_FROM_CODE], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_the_alt_text_built_in_code_is_the_pages(built_site, path):
     """show(fig, alt=...) writes the alt text into the output; the book's renderer puts it on the page's image."""
     alts = [o["metadata"]["image/png"]["alt"] for c in executed(path).cells if c.cell_type == "code"
