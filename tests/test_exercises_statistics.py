@@ -184,3 +184,59 @@ def test_expected_error():
     assert "squared units" in ex.check_expected_error(lambda sigma, n: sigma * (1 + 1 / n)).message
     assert not ex.check_expected_error(lambda sigma, n: ...).answered
     assert math.isclose(ex.MEAN_ERROR.reference()(0.5, 10), 0.275)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_paired_reference_is_scipys_paired_t_and_disagrees_with_the_unpaired_rule(seed):
+    from scipy.stats import ttest_ind, ttest_rel
+
+    a, b = (ex.PAIRED.inputs(seed)[k] for k in ("errors_a", "errors_b"))
+    want = ex.PAIRED.expected(seed)
+    assert want["mean_diff"] / want["se"] == pytest.approx(ttest_rel(a, b).statistic, rel=1e-12)
+    # The colleague's unpaired statistic (Welch's, with equal sizes) leaves every variant undecided; the paired one decides.
+    assert abs(ttest_ind(a, b, equal_var=False).statistic) < 2 < abs(ttest_rel(a, b).statistic)
+    assert want["verdict"] == ("A" if want["mean_diff"] < 0 else "B")
+
+
+def test_paired():
+    a, b = ex.paired_inputs()
+    d = a - b
+    se = d.std(ddof=1) / np.sqrt(len(d))
+    verdict = ex.PAIRED.expected()["verdict"]
+    assert ex.check_paired(d.mean(), se, verdict) and ex.check_paired(round(d.mean(), 5), float(f"{se:.3g}"), verdict)
+    unpaired = np.sqrt(a.var(ddof=1) / 10 + b.var(ddof=1) / 10)
+    assert "colleague's standard error" in ex.check_paired(d.mean(), unpaired, "cannot tell").message
+    assert "colleague's verdict" in ex.check_paired(d.mean(), se, "cannot tell").message
+    assert "ddof=1" in ex.check_paired(d.mean(), d.std() / np.sqrt(10), verdict).message
+    assert "sqrt(k), not by k" in ex.check_paired(d.mean(), d.std(ddof=1) / 10, verdict).message
+    assert "other way round" in ex.check_paired(-d.mean(), se, verdict).message
+    assert "must lie between" in ex.check_paired(d.mean(), -se, verdict).message
+    assert "one of the options" in ex.check_paired(d.mean(), se, "A is better").message
+    assert not ex.check_paired(..., se, verdict).answered
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ridge_svd_reference_is_sklearns_ridge_without_intercept(seed):
+    reference = ex.RIDGE_SVD.reference(seed)
+    for hidden in (False, True):
+        for _, (X, y, lam) in ex.RIDGE_SVD.cases(seed, hidden=hidden):
+            want = Ridge(alpha=lam, fit_intercept=False, solver="svd").fit(X, y).coef_
+            np.testing.assert_allclose(reference(X, y, lam), want, rtol=1e-8, atol=1e-10)
+
+
+def test_ridge_svd():
+    def through_svd(X, y, lam):
+        U, s, Vt = np.linalg.svd(X, full_matrices=False)
+        return Vt.T @ (s / (s ** 2 + lam) * (U.T @ y))
+
+    def filtered(factor):
+        def fn(X, y, lam):
+            U, s, Vt = np.linalg.svd(X, full_matrices=False)
+            return Vt.T @ (factor(s, lam) * (U.T @ y))
+        return fn
+
+    assert ex.check_ridge_svd(through_svd)
+    assert "least squares" in ex.check_ridge_svd(lambda X, y, lam: np.linalg.pinv(X) @ y).message
+    assert "filter factors" in ex.check_ridge_svd(filtered(lambda s, lam: s ** 2 / (s ** 2 + lam))).message
+    assert "not 1 / (s + lam)" in ex.check_ridge_svd(filtered(lambda s, lam: 1 / (s + lam))).message
+    assert "shape" in ex.check_ridge_svd(lambda X, y, lam: np.zeros(X.shape[1] + 1)).message

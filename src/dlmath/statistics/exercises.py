@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..exercise import Array, Exercise, Function, Labels, Mistake, Number, Precision, Text, Tuple
+from ..exercise import Array, Choice, Exercise, Function, Labels, Mistake, Number, Precision, Text, Tuple
 from . import reference as stats
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "DIAGNOSE", "diagnosis_inputs", "check_diagnosis",
     "THRESHOLD", "threshold_inputs", "check_threshold",
     "MEAN_ERROR", "check_expected_error",
+    "PAIRED", "paired_inputs", "check_paired",
+    "RIDGE_SVD", "check_ridge_svd",
 ]
 
 
@@ -364,4 +366,127 @@ def check_expected_error(expected_error):
     return MEAN_ERROR.check(expected_error)
 
 
-EXERCISES = (PRF, LEAK, RIDGE, DROPOUT, DIAGNOSE, THRESHOLD, MEAN_ERROR)
+# 8. Debug a comparison of two models on the same folds ------------------------------------------------
+def _fold_scores(rng: np.random.Generator) -> dict:
+    """Ten folds of very different difficulty, shared by both models, and a small, steady gap between the models."""
+    difficulty = rng.uniform(0.15, 0.6, size=10)
+    gap = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.01, 0.02))        # B's error minus A's, on average
+    a = difficulty + 0.006 * rng.normal(size=10)
+    return {"errors_a": a.round(4), "errors_b": (difficulty + gap + 0.006 * rng.normal(size=10)).round(4)}
+
+
+def _paired_draw(rng: np.random.Generator) -> dict:
+    while True:                                   # a clear verdict, far from the two-standard-error line
+        inputs = _fold_scores(rng)
+        d = inputs["errors_a"] - inputs["errors_b"]
+        if abs(d.mean()) > 3 * d.std(ddof=1) / math.sqrt(len(d)):
+            return inputs
+
+
+def _verdict(mean_diff: float, se: float) -> str:
+    return "A" if mean_diff < -2 * se else "B" if mean_diff > 2 * se else "cannot tell"
+
+
+def _unpaired_se(errors_a: np.ndarray, errors_b: np.ndarray) -> float:
+    k = len(errors_a)
+    return float(math.sqrt(errors_a.var(ddof=1) / k + errors_b.var(ddof=1) / k))
+
+
+def _paired(errors_a: np.ndarray, errors_b: np.ndarray) -> dict:
+    d = errors_a - errors_b
+    se = float(d.std(ddof=1) / math.sqrt(len(d)))
+    return {"mean_diff": float(d.mean()), "se": se, "verdict": _verdict(float(d.mean()), se)}
+
+
+def _with_se(se_of):
+    return lambda errors_a, errors_b: {"se": float(se_of(errors_a - errors_b))}
+
+
+PAIRED = Exercise(
+    name="stat_paired", points=2, title="Debug a comparison of two models",
+    answers=(Number("mean_diff", Precision(figures=3)), Number("se", Precision(figures=3), within=(0, math.inf)),
+             Choice("verdict", explanations={
+                 "A": "A wins only when mean_diff = mean(errors_a - errors_b) lies more than 2 standard errors below 0.",
+                 "B": "B wins only when mean_diff = mean(errors_a - errors_b) lies more than 2 standard errors above 0.",
+                 "cannot tell": "with the right standard error, mean_diff lies more than 2 standard errors from 0: the "
+                                "data do tell the two models apart.",
+             })),
+    book=_paired_draw(np.random.default_rng(2)),
+    draw=_paired_draw,
+    solve=_paired,
+    mistakes=(
+        Mistake("that is the colleague's standard error, sqrt(s_A^2 / k + s_B^2 / k): it treats the two columns as "
+                "independent samples, so the folds' own difficulty, which both models share, stays in it. Take the "
+                "differences fold by fold first, then their standard error.",
+                lambda errors_a, errors_b: {"se": _unpaired_se(errors_a, errors_b)}),
+        Mistake("that is the colleague's verdict, judged with the unpaired standard error. Judge mean_diff with the "
+                "standard error of the fold-by-fold differences.",
+                lambda errors_a, errors_b: {"verdict": _verdict(float((errors_a - errors_b).mean()),
+                                                                _unpaired_se(errors_a, errors_b))}),
+        Mistake("nearly: the standard deviation of the differences needs ddof=1 (the sample standard deviation), "
+                "as in the colleague's code.", _with_se(lambda d: d.std() / math.sqrt(len(d)))),
+        Mistake("the standard error of a mean of k numbers divides their standard deviation by sqrt(k), not by k.",
+                _with_se(lambda d: d.std(ddof=1) / len(d))),
+        Mistake("that is the standard deviation of the differences; the standard error of their mean divides it by "
+                "sqrt(k).", _with_se(lambda d: d.std(ddof=1))),
+        Mistake("mean_diff is mean(errors_a - errors_b): you subtracted the other way round.",
+                lambda errors_a, errors_b: {"mean_diff": float((errors_b - errors_a).mean())}),
+    ),
+)
+
+
+def paired_inputs() -> tuple[np.ndarray, np.ndarray]:
+    """The test errors of models A and B on the same 10 cross-validation folds (the book's, or your variant's)."""
+    inputs = PAIRED.inputs()
+    return inputs["errors_a"], inputs["errors_b"]
+
+
+def check_paired(mean_diff, se, verdict):
+    """Check mean(errors_a - errors_b), its standard error from the fold-by-fold differences (ddof=1), to 3
+    significant figures, and the verdict "A", "B" or "cannot tell" at two standard errors."""
+    return PAIRED.check(mean_diff, se, verdict)
+
+
+# 9. Ridge through the SVD: the filter factors --------------------------------------------------------------
+def _svd_case(n: int, d: int, collinear: bool):
+    def draw(rng: np.random.Generator) -> tuple:
+        X = rng.normal(size=(n, d))
+        if collinear:                                            # two nearly equal columns: a tiny singular value
+            X[:, 1] = X[:, 0] + 1e-3 * rng.normal(size=n)
+        y = X @ rng.normal(size=d) + 0.3 * rng.normal(size=n)
+        return X, y, float(rng.choice([0.1, 1.0, 5.0]))
+    return draw
+
+
+def _filtered(X, y, lam, factor) -> np.ndarray:
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    return Vt.T @ (factor(s, lam) * (U.T @ y))
+
+
+RIDGE_SVD = Exercise(
+    name="stat_ridge_svd", points=3, title="Ridge through the SVD, and match scikit-learn",
+    answers=(Function("ridge_svd", families={
+        "more examples than features": _svd_case(30, 4, False),
+        "more features than examples": _svd_case(5, 8, False),
+        "two nearly equal features": _svd_case(25, 4, True),
+    }, returns=Array("w", precision=Precision(rel=1e-6, abs=1e-9)), per_family=1),),
+    solve=lambda X, y, lam: {"ridge_svd": np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)},
+    mistakes=(
+        Mistake("that is least squares, w = V diag(1 / s) U^T y: the penalty is missing. Ridge divides by "
+                "s_i + lam / s_i, that is, it multiplies by s_i / (s_i^2 + lam).",
+                lambda X, y, lam: np.linalg.pinv(X) @ y),
+        Mistake("you used the filter factors s^2 / (s^2 + lam) alone; they multiply least squares' 1 / s: the "
+                "weights are s / (s^2 + lam).", lambda X, y, lam: _filtered(X, y, lam, lambda s, l: s ** 2 / (s ** 2 + l))),
+        Mistake("lam is added to s^2, not to s: the weights are s / (s^2 + lam), not 1 / (s + lam).",
+                lambda X, y, lam: _filtered(X, y, lam, lambda s, l: 1 / (s + l))),
+    ),
+)
+
+
+def check_ridge_svd(ridge_svd):
+    """Check ``ridge_svd(X, y, lam) -> w``, ridge without an intercept computed through the SVD of X, against the
+    normal equations (X^T X + lam I) w = X^T y (scikit-learn's ``Ridge(alpha=lam, fit_intercept=False)``)."""
+    return RIDGE_SVD.check(ridge_svd)
+
+
+EXERCISES = (PRF, LEAK, RIDGE, DROPOUT, DIAGNOSE, THRESHOLD, MEAN_ERROR, PAIRED, RIDGE_SVD)
