@@ -164,3 +164,59 @@ def test_placeholders_are_reported_as_unanswered():
                ex.check_he_std(...), ex.check_layer_norm(...), ex.check_clip(...), ex.check_cancellation(...),
                ex.check_loss_scale(...)):
         assert not fb.ok and not fb.answered and str(fb).startswith("Not answered yet")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rms_norm_reference_is_the_nn_module_and_the_formula(seed):
+    reference = ex.RMS_NORM.reference(seed)
+    for hidden in (False, True):
+        for _, (Z, gamma, eps) in ex.RMS_NORM.cases(seed, hidden=hidden):
+            module = torch.nn.RMSNorm(len(gamma), eps=eps, dtype=torch.float64)
+            with torch.no_grad():
+                module.weight.copy_(torch.from_numpy(gamma))
+            by_module = module(torch.from_numpy(Z.T)).detach().numpy().T
+            by_formula = gamma[:, None] * Z / np.sqrt(np.mean(Z ** 2, axis=0) + eps)
+            np.testing.assert_allclose(reference(Z, gamma, eps), by_module, rtol=1e-12, atol=1e-15)
+            np.testing.assert_allclose(by_module, by_formula, rtol=1e-10, atol=1e-13)
+
+
+def test_rms_norm():
+    def right(Z, gamma, eps):
+        return gamma[:, None] * Z / np.sqrt(np.mean(Z ** 2, axis=0) + eps)
+
+    assert ex.check_rms_norm(right)
+    assert ex.check_rms_norm(lambda Z, gamma, eps: torch.from_numpy(right(Z, gamma, eps)))
+    layer_norm = lambda Z, gamma, eps: right(Z - Z.mean(axis=0), gamma, eps)
+    assert "layer norm without beta" in ex.check_rms_norm(layer_norm).message
+    rows = lambda Z, gamma, eps: gamma[:, None] * Z / np.sqrt(np.mean(Z ** 2, axis=1, keepdims=True) + eps)
+    assert "each row" in ex.check_rms_norm(rows).message
+    outside = lambda Z, gamma, eps: gamma[:, None] * Z / (np.sqrt(np.mean(Z ** 2, axis=0)) + eps)
+    assert "inside the square root" in ex.check_rms_norm(outside).message
+    assert "left out gamma" in ex.check_rms_norm(lambda Z, gamma, eps: right(Z, np.ones_like(gamma), eps)).message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_linear_init_reference_is_what_nn_linear_draws(seed):
+    d = ex.LINEAR_INIT.inputs(seed)
+    want = ex.LINEAR_INIT.expected(seed)
+    torch.manual_seed(seed)
+    weights = torch.cat([torch.nn.Linear(d["fan_in"], d["fan_in"]).weight.detach().ravel() for _ in range(4)])
+    assert weights.abs().max().item() <= want["bound"] < 1.01 * weights.abs().max().item()
+    manual = torch.empty(64, d["fan_in"])
+    torch.nn.init.kaiming_uniform_(manual, a=math.sqrt(5))
+    assert manual.abs().max().item() <= want["bound"]
+    signal = torch.randn(8192, d["fan_in"])
+    with torch.no_grad():
+        for _ in range(d["depth"]):
+            signal = torch.nn.Linear(d["fan_in"], d["fan_in"], bias=False)(signal)
+    assert signal.std().item() == pytest.approx(want["std_after"], rel=0.05)
+
+
+def test_linear_init():
+    n, L = ex.linear_init_inputs()
+    assert ex.check_linear_init(1 / math.sqrt(n), 3 ** (-L / 2))
+    assert "a = 0" in ex.check_linear_init(math.sqrt(6 / n), 2 ** (L / 2)).message
+    assert "not the bound" in ex.check_linear_init(1 / math.sqrt(3 * n), 3 ** (-L / 2)).message
+    assert "b^2 / 3" in ex.check_linear_init(1 / math.sqrt(n), 1.0).message
+    assert "not 3^(-depth)" in ex.check_linear_init(1 / math.sqrt(n), 3.0 ** -L).message
+    assert "must lie between" in ex.check_linear_init(-1 / math.sqrt(n), 3 ** (-L / 2)).message

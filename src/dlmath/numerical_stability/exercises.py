@@ -23,6 +23,8 @@ __all__ = [
     "CLIP", "clip_inputs", "check_clip",
     "CANCELLATION", "check_cancellation",
     "LOSS_SCALE", "loss_scale_inputs", "check_loss_scale",
+    "RMS_NORM", "check_rms_norm",
+    "LINEAR_INIT", "linear_init_inputs", "check_linear_init",
 ]
 
 EXACT = Precision(rel=1e-12, abs=0.0)
@@ -326,4 +328,100 @@ def check_loss_scale(S):
     return LOSS_SCALE.check(S)
 
 
-EXERCISES = (SPACING, EXP_LIMITS, LOGSUMEXP, HE_STD, LAYER_NORM, CLIP, CANCELLATION, LOSS_SCALE)
+# 9. Write RMSNorm, and match nn.RMSNorm ----------------------------------------------------------------
+def _rms_case(d: int, n: int, offset: float, scale: float, eps_choices: tuple[float, ...]):
+    def draw(rng: np.random.Generator) -> tuple:
+        Z = scale * (rng.normal(size=(d, n)) + offset)
+        return Z, rng.normal(size=d).round(2), float(rng.choice(eps_choices))
+    return draw
+
+
+def _torch_rms_norm(Z, gamma, eps) -> np.ndarray:
+    """``torch.nn.functional.rms_norm`` on the rows of Z^T (PyTorch's layout), turned back to one column per
+    example: the reference, independent of the chapter's formula."""
+    import torch
+
+    out = torch.nn.functional.rms_norm(torch.from_numpy(Z.T), (Z.shape[0],), weight=torch.from_numpy(gamma), eps=eps)
+    return out.numpy().T
+
+
+def _rms_variant(Z, gamma, eps, axis=0, centre=False, eps_outside=False, affine=True):
+    X = Z - Z.mean(axis=axis, keepdims=True) if centre else Z
+    ms = np.mean(X ** 2, axis=axis, keepdims=True)
+    out = X / (np.sqrt(ms) + eps) if eps_outside else X / np.sqrt(ms + eps)
+    return gamma[:, None] * out if affine else out
+
+
+RMS_NORM = Exercise(
+    name="num_rms_norm", points=3, title="Write RMSNorm, and match nn.RMSNorm",
+    answers=(Function("rms_norm", families={
+        "features around zero": _rms_case(6, 4, 0.0, 2.0, (1e-5, 1e-6)),
+        "features far from zero": _rms_case(5, 3, 4.0, 1.0, (1e-5, 1e-6)),
+        "tiny activations": _rms_case(4, 5, 0.0, 1e-3, (1e-5, 1e-4)),
+    }, returns=Array("Z_hat", precision=Precision(rel=1e-6, abs=1e-9)), per_family=1),),
+    solve=lambda Z, gamma, eps: {"rms_norm": _torch_rms_norm(Z, gamma, eps)},
+    mistakes=(
+        Mistake("you subtracted the mean: that is layer norm without beta. RMSNorm divides by the root mean square "
+                "of the features themselves, sqrt(mean(Z**2) + eps), and keeps the mean.",
+                lambda Z, gamma, eps: _rms_variant(Z, gamma, eps, centre=True)),
+        Mistake("you normalised each row (each feature over the batch); RMSNorm, like layer norm, normalises each "
+                "column, one example over its features (axis=0 in this layout).",
+                lambda Z, gamma, eps: _rms_variant(Z, gamma, eps, axis=1)),
+        Mistake("eps goes inside the square root: Z / sqrt(mean(Z**2) + eps). It matters for tiny activations.",
+                lambda Z, gamma, eps: _rms_variant(Z, gamma, eps, eps_outside=True)),
+        Mistake("you left out gamma: multiply feature i (row i) by gamma[i] after normalising.",
+                lambda Z, gamma, eps: _rms_variant(Z, gamma, eps, affine=False)),
+    ),
+)
+
+
+def check_rms_norm(rms_norm):
+    """Check ``rms_norm(Z, gamma, eps) -> Z_hat`` for Z of shape (d, N), one column per example, against
+    ``torch.nn.RMSNorm(d, eps=eps)`` applied to the rows of Z^T."""
+    return RMS_NORM.check(rms_norm)
+
+
+# 10. Derive nn.Linear's default scale, then confirm it ------------------------------------------------
+def _kaiming_bound(fan_in: int, a: float) -> float:
+    """The bound of ``nn.init.kaiming_uniform_(w, a)``: gain sqrt(2 / (1 + a^2)), standard deviation
+    gain / sqrt(fan_in), and a uniform distribution on [-b, b] has standard deviation b / sqrt(3)."""
+    return math.sqrt(3.0) * math.sqrt(2.0 / (1.0 + a ** 2)) / math.sqrt(fan_in)
+
+
+LINEAR_INIT = Exercise(
+    name="num_linear_init", points=2, title="Derive nn.Linear's default scale, then confirm it",
+    answers=(Number("bound", Precision(figures=4), within=(0, math.inf)),
+             Number("std_after", Precision(figures=4), within=(0, math.inf))),
+    book={"fan_in": 256, "depth": 6},
+    draw=lambda rng: {"fan_in": int(rng.choice([64, 100, 128, 300, 512, 1000])), "depth": int(rng.integers(3, 9))},
+    solve=lambda fan_in, depth: {"bound": _kaiming_bound(fan_in, math.sqrt(5.0)), "std_after": 3.0 ** (-depth / 2)},
+    mistakes=(
+        Mistake("that is the bound for a = 0, He's uniform initialisation, sqrt(6 / fan_in). nn.Linear passes "
+                "a = sqrt(5), so the gain is sqrt(2 / (1 + 5)) = sqrt(1/3).",
+                lambda fan_in, depth: {"bound": _kaiming_bound(fan_in, 0.0), "std_after": 2.0 ** (depth / 2)}),
+        Mistake("that is the standard deviation gain / sqrt(fan_in), not the bound: a uniform distribution on "
+                "[-b, b] has standard deviation b / sqrt(3), so b = sqrt(3) times the standard deviation.",
+                lambda fan_in, depth: {"bound": _kaiming_bound(fan_in, math.sqrt(5.0)) / math.sqrt(3.0)}),
+        Mistake("a = 5 is not a = sqrt(5): nn.Linear calls kaiming_uniform_(weight, a=math.sqrt(5)).",
+                lambda fan_in, depth: {"bound": _kaiming_bound(fan_in, 5.0)}),
+        Mistake("the variance of a uniform on [-b, b] is b^2 / 3, not b^2: each layer multiplies the variance by "
+                "fan_in * b^2 / 3 = 1/3, not by 1.", lambda fan_in, depth: {"std_after": 1.0}),
+        Mistake("each layer multiplies the variance by 1/3, so the standard deviation by 1/sqrt(3): after depth "
+                "layers it is 3^(-depth/2), not 3^(-depth).", lambda fan_in, depth: {"std_after": 3.0 ** -depth}),
+    ),
+)
+
+
+def linear_init_inputs() -> tuple[int, int]:
+    """The width ``fan_in`` of every layer and the number of layers ``depth`` (the book's, or your variant's)."""
+    inputs = LINEAR_INIT.inputs()
+    return inputs["fan_in"], inputs["depth"]
+
+
+def check_linear_init(bound, std_after):
+    """Check the bound b of nn.Linear's default weights, U(-b, b), and the standard deviation of the output of
+    ``depth`` such layers (no bias, no activation) for inputs of standard deviation 1, to 4 significant figures."""
+    return LINEAR_INIT.check(bound, std_after)
+
+
+EXERCISES = (SPACING, EXP_LIMITS, LOGSUMEXP, HE_STD, LAYER_NORM, CLIP, CANCELLATION, LOSS_SCALE, RMS_NORM, LINEAR_INIT)
