@@ -169,3 +169,62 @@ def test_why_sqrt():
         fb = ex.check_why_sqrt(wrong)
         assert not fb.ok and fb.message.startswith("No")
     assert "one of the options" in ex.check_why_sqrt("e").message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_padding_reference_is_each_sequence_on_its_own(seed):
+    """With the padding mask, the real tokens of sequence b get the attention of its first lengths[b] tokens alone
+    (computed without any mask), and the padded rows are 0."""
+    reference = ex.PADDING.reference(seed)
+    for hidden in (False, True):
+        for family, (Q, K, V, lengths) in ex.PADDING.cases(seed, hidden=hidden):
+            out = reference(Q, K, V, lengths)
+            for b, m in enumerate(lengths):
+                alone = F.scaled_dot_product_attention(*(torch.from_numpy(T[b, :m]) for T in (Q, K, V))).numpy()
+                np.testing.assert_allclose(out[b, :m], alone, rtol=1e-10, atol=1e-12)
+                assert np.all(out[b, m:] == 0)
+            assert (min(lengths) == Q.shape[1]) == (family == "no padding at all")
+
+
+def test_padding():
+    from dlmath.probability import softmax
+
+    def right(Q, K, V, lengths):
+        real = np.arange(Q.shape[1])[None, :] < np.asarray(lengths)[:, None]
+        S = Q @ np.swapaxes(K, 1, 2) / math.sqrt(Q.shape[-1])
+        return softmax(np.where(real[:, None, :], S, -np.inf), axis=-1) @ V * real[:, :, None]
+
+    assert ex.check_padded_attention(right)
+    unmasked = lambda Q, K, V, lengths: ex._padded_variant(Q, K, V, lengths, masked=False)
+    assert "padded keys still get weight" in ex.check_padded_attention(unmasked).message
+    after = lambda Q, K, V, lengths: ex._padded_variant(Q, K, V, lengths, renormalise=False)
+    assert "no longer sum to 1" in ex.check_padded_attention(after).message
+    rows_kept = lambda Q, K, V, lengths: ex._padded_variant(Q, K, V, lengths, zero_rows=False)
+    assert "must be 0" in ex.check_padded_attention(rows_kept).message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_two_keys_reference_is_the_sigmoid_of_the_gap(seed):
+    d = ex.TWO_KEYS.inputs(seed)
+    q, k1, k2 = d["q"], d["k1"], d["k2"]
+    want = ex.TWO_KEYS.expected(seed)
+    gap = q @ (k1 - k2) / math.sqrt(len(q))
+    sigma = 1 / (1 + math.exp(-gap))
+    assert want["a1"] == pytest.approx(sigma, rel=1e-12)
+    # The gradient by central differences, independent of autograd and of the closed form.
+    h = 1e-6
+    numeric = [(ex._two_keys(q + h * e, k1, k2)["a1"] - ex._two_keys(q - h * e, k1, k2)["a1"]) / (2 * h)
+               for e in np.eye(len(q))]
+    np.testing.assert_allclose(want["grad_q"], numeric, atol=1e-8)
+
+
+def test_two_keys():
+    q, k1, k2 = ex.two_keys_inputs()
+    a = 1 / (1 + math.exp(-q @ (k1 - k2) / 2))
+    assert ex.check_two_keys(a, a * (1 - a) * (k1 - k2) / 2)
+    assert ex.check_two_keys(round(a, 4), np.round(a * (1 - a) * (k1 - k2) / 2, 4))
+    unscaled = 1 / (1 + math.exp(-q @ (k1 - k2)))
+    assert "scaling" in ex.check_two_keys(unscaled, unscaled * (1 - unscaled) * (k1 - k2)).message
+    assert "a1 (1 - a1), not a1" in ex.check_two_keys(a, a * (k1 - k2) / 2).message
+    assert "k1 - k2, not k2 - k1" in ex.check_two_keys(a, a * (1 - a) * (k2 - k1) / 2).message
+    assert "must lie between" in ex.check_two_keys(1.5, a * (1 - a) * (k1 - k2) / 2).message

@@ -25,6 +25,8 @@ __all__ = [
     "MHA_PARAMS", "check_mha_params",
     "PE_VALUE", "pe_inputs", "check_pe_value",
     "WHY_SQRT", "check_why_sqrt",
+    "PADDING", "check_padded_attention",
+    "TWO_KEYS", "two_keys_inputs", "check_two_keys",
 ]
 
 
@@ -388,4 +390,129 @@ def check_why_sqrt(answer, why=None):
     return WHY_SQRT.check(answer, why)
 
 
-EXERCISES = (WEIGHTS, SCORES_SHAPE, CAUSAL_FIX, ATTENTION_FN, QK_VARIANCE, MHA_PARAMS, PE_VALUE, WHY_SQRT)
+# 9. Attention over a padded batch --------------------------------------------------------------------------
+def _padded_case(B: int, n: int, d: int, short: bool):
+    def draw(rng: np.random.Generator) -> tuple:
+        Q, K, V = (rng.normal(size=(B, n, d)) for _ in range(3))
+        lengths = rng.integers(1, 3, size=B) if short else rng.integers(2, n + 1, size=B)
+        lengths[rng.integers(B)] = n                           # one sequence fills the batch: it sets n
+        return Q, K, V, lengths
+    return draw
+
+
+def _torch_padded(Q, K, V, lengths) -> np.ndarray:
+    """``scaled_dot_product_attention`` with a boolean mask over the keys (True = may attend), then the padded
+    queries' rows set to 0: the reference, independent of the chapter's formula."""
+    import torch
+
+    n = Q.shape[1]
+    real = torch.arange(n)[None, :] < torch.from_numpy(np.asarray(lengths))[:, None]       # (B, n)
+    out = torch.nn.functional.scaled_dot_product_attention(
+        *(torch.from_numpy(T) for T in (Q, K, V)), attn_mask=real[:, None, :])
+    return (out * real[:, :, None]).numpy()
+
+
+def _padded_variant(Q, K, V, lengths, renormalise=True, zero_rows=True, masked=True):
+    n = Q.shape[1]
+    real = np.arange(n)[None, :] < np.asarray(lengths)[:, None]                             # (B, n)
+    S = Q @ np.swapaxes(K, 1, 2) / math.sqrt(Q.shape[-1])
+    allowed = real[:, None, :]
+    if not masked:
+        A = softmax(S, axis=-1)
+    elif renormalise:
+        A = softmax(np.where(allowed, S, -np.inf), axis=-1)     # every sequence has a real key: no empty row
+    else:
+        A = softmax(S, axis=-1) * allowed
+    out = A @ V
+    return out * real[:, :, None] if zero_rows else out
+
+
+PADDING = Exercise(
+    name="tf_padding", points=3, title="Attention over a padded batch",
+    answers=(Function("padded_attention", families={
+        "sequences of mixed lengths": _padded_case(3, 5, 4, False),
+        "a sequence of one or two tokens": _padded_case(2, 6, 3, True),
+        "no padding at all": lambda rng: (*(rng.normal(size=(2, 4, 3)) for _ in range(3)), np.array([4, 4])),
+    }, returns=Array("out", precision=Precision(rel=1e-6, abs=1e-9)), per_family=1),),
+    solve=lambda Q, K, V, lengths: {"padded_attention": _torch_padded(Q, K, V, lengths)},
+    mistakes=(
+        Mistake("the padded keys still get weight: no query may attend to a key at a position >= lengths[b]. Set "
+                "those scores to -inf before the softmax: the mask runs over the keys, the last axis of the scores "
+                "(masking the queries' rows instead leaves the real rows unmasked).",
+                lambda Q, K, V, lengths: _padded_variant(Q, K, V, lengths, masked=False)),
+        Mistake("you zeroed the padded keys' weights after the softmax, so the real weights no longer sum to 1. Mask "
+                "the scores with -inf before the softmax, which renormalises over the real keys.",
+                lambda Q, K, V, lengths: _padded_variant(Q, K, V, lengths, renormalise=False)),
+        Mistake("nearly: the rows of the padded queries must be 0 (they are no tokens; a loss ignores them).",
+                lambda Q, K, V, lengths: _padded_variant(Q, K, V, lengths, zero_rows=False)),
+    ),
+)
+
+
+def check_padded_attention(padded_attention):
+    """Check ``padded_attention(Q, K, V, lengths) -> out`` (Q, K, V of shape (B, n, d); sequence b has
+    ``lengths[b]`` real tokens, then padding) against PyTorch's ``scaled_dot_product_attention`` with the padding
+    mask, the padded queries' rows set to 0."""
+    return PADDING.check(padded_attention)
+
+
+# 10. Two keys: the softmax is a sigmoid ---------------------------------------------------------------------
+def _two_keys_draw(rng: np.random.Generator) -> dict:
+    d = int(rng.choice([2, 3, 4]))
+    return {"q": rng.integers(-2, 3, size=d).astype(float), "k1": rng.integers(-2, 3, size=d).astype(float),
+            "k2": rng.integers(-2, 3, size=d).astype(float)}
+
+
+def _two_keys(q, k1, k2, slope=lambda a: a * (1 - a), scale=True, flip=False) -> dict:
+    d = len(q)
+    gap = (q @ (k1 - k2)) / (math.sqrt(d) if scale else 1.0)
+    a1 = 1 / (1 + math.exp(-gap))
+    direction = (k2 - k1) if flip else (k1 - k2)
+    return {"a1": a1, "grad_q": slope(a1) * direction / (math.sqrt(d) if scale else 1.0)}
+
+
+def _torch_two_keys(q, k1, k2) -> dict:
+    """PyTorch: softmax of the two scaled scores and autograd's gradient of the first weight with respect to q."""
+    import torch
+
+    qt = torch.tensor(q, requires_grad=True)
+    scores = torch.stack([qt @ torch.from_numpy(k1), qt @ torch.from_numpy(k2)]) / math.sqrt(len(q))
+    a1 = torch.softmax(scores, dim=0)[0]
+    a1.backward()
+    return {"a1": a1.item(), "grad_q": qt.grad.numpy().copy()}
+
+
+TWO_KEYS = Exercise(
+    name="tf_two_keys", points=2, title="Two keys: derive the slope of attention, then confirm it",
+    answers=(Number("a1", Precision(decimals=4), within=(0, 1)), Array("grad_q", precision=Precision(decimals=4))),
+    book={"q": np.array([1.0, 2.0, 0.0, -1.0]), "k1": np.array([1.0, 0.0, 2.0, 0.0]),
+          "k2": np.array([0.0, -1.0, 1.0, 1.0])},
+    draw=_two_keys_draw,
+    solve=_torch_two_keys,
+    mistakes=(
+        Mistake("you left out the scaling: the scores are q . k / sqrt(d_k), so the gap and the gradient both carry "
+                "1 / sqrt(d_k).", lambda q, k1, k2: _two_keys(q, k1, k2, scale=False)),
+        Mistake("the slope of the sigmoid is a1 (1 - a1), not a1: d sigma(x) / dx = sigma(x) (1 - sigma(x)).",
+                lambda q, k1, k2: {"grad_q": _two_keys(q, k1, k2, slope=lambda a: a)["grad_q"]}),
+        Mistake("the sign: raising q . k1 raises a1, so the gradient points along k1 - k2, not k2 - k1.",
+                lambda q, k1, k2: {"grad_q": _two_keys(q, k1, k2, flip=True)["grad_q"]}),
+        Mistake("the gradient of the score gap q . (k1 - k2) / sqrt(d_k) with respect to q is (k1 - k2) / sqrt(d_k): "
+                "you left out the factor k1 - k2 and kept only the slope.",
+                lambda q, k1, k2: {"grad_q": np.full(len(q), _two_keys(q, k1, k2)["a1"] * (1 - _two_keys(q, k1, k2)["a1"]))}),
+    ),
+)
+
+
+def two_keys_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A query ``q`` and two keys ``k1``, ``k2`` of the same length d_k (the book's, or your variant's)."""
+    inputs = TWO_KEYS.inputs()
+    return inputs["q"], inputs["k1"], inputs["k2"]
+
+
+def check_two_keys(a1, grad_q):
+    """Check the weight a1 of key 1 in softmax(q . k / sqrt(d_k)) and its gradient with respect to q, to 4
+    decimals."""
+    return TWO_KEYS.check(a1, grad_q)
+
+
+EXERCISES = (WEIGHTS, SCORES_SHAPE, CAUSAL_FIX, ATTENTION_FN, QK_VARIANCE, MHA_PARAMS, PE_VALUE, WHY_SQRT, PADDING, TWO_KEYS)
