@@ -1,5 +1,7 @@
 """The exercise checks of chapter 08: the intended answer passes, the known mistakes are named, junk gets help."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -164,3 +166,47 @@ def test_permutation():
         fb = ex.check_permutation(wrong)
         assert not fb.ok and fb.message.startswith("No")
     assert "one of the options" in ex.check_permutation("e").message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_kernel_grad_reference_is_the_correlation_of_input_and_residual(seed):
+    """Autograd's gradient equals the closed form: the padded input correlated with the scaled residual, computed
+    here by finite differences of the loss, independent of both."""
+    reference = ex.KERNEL_GRAD.reference(seed)
+    for hidden in (False, True):
+        for _, (X, K, Y, p) in ex.KERNEL_GRAD.cases(seed, hidden=hidden):
+            loss = lambda kernel: np.mean((bk.conv2d(X, kernel[None], padding=p)[0] - Y) ** 2)
+            h, numeric = 1e-6, np.zeros_like(K)
+            for index in np.ndindex(K.shape):
+                step = np.zeros_like(K)
+                step[index] = h
+                numeric[index] = (loss(K + step) - loss(K - step)) / (2 * h)
+            np.testing.assert_allclose(reference(X, K, Y, p), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_kernel_grad():
+    right = lambda X, K, Y, p: ex._kernel_grad_variant(X, K, Y, p)
+    assert ex.check_kernel_grad(right)
+    assert "factor 2" in ex.check_kernel_grad(lambda *a: ex._kernel_grad_variant(*a, factor=1.0)).message
+    assert "divide the sum by N" in ex.check_kernel_grad(lambda *a: ex._kernel_grad_variant(*a, mean=False)).message
+    assert "flipped" in ex.check_kernel_grad(lambda *a: ex._kernel_grad_variant(*a, flip=True)).message
+    assert "pad the input" in ex.check_kernel_grad(lambda *a: ex._kernel_grad_variant(*a, pad_input=False)).message
+
+
+@pytest.mark.parametrize("leaves", [1, 2, 7, 150])
+def test_star_reference_is_the_closed_form(leaves):
+    closed = 1 / (leaves + 1) + leaves / np.sqrt(2 * (leaves + 1))
+    assert ex.STAR.solve(leaves)["star_row_sum"] == pytest.approx(closed, rel=1e-12)
+    A = torch.zeros(leaves + 1, leaves + 1, dtype=torch.float64)
+    A[0, 1:] = A[1:, 0] = 1
+    A_tilde = A + torch.eye(leaves + 1, dtype=torch.float64)
+    d = A_tilde.sum(dim=1).rsqrt()
+    assert (d[:, None] * A_tilde * d[None, :])[0].sum().item() == pytest.approx(closed, rel=1e-12)
+
+
+def test_star():
+    assert ex.check_star_row_sum(lambda n: 1 / (n + 1) + n / math.sqrt(2 * (n + 1)))
+    assert "without self-loops" in ex.check_star_row_sum(lambda n: math.sqrt(n)).message
+    assert "self-loop is normalised" in ex.check_star_row_sum(lambda n: 1 + n / math.sqrt(2 * (n + 1))).message
+    assert "row-normalised" in ex.check_star_row_sum(lambda n: 1.0).message
+    assert "degree is n + 1" in ex.check_star_row_sum(lambda n: 1 / n + math.sqrt(n)).message

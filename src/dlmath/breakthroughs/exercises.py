@@ -21,6 +21,8 @@ __all__ = [
     "GCN_NORM", "gcn_inputs", "check_gcn_norm",
     "RECEPTIVE_FIELD", "receptive_inputs", "check_receptive_field",
     "PERMUTATION", "check_permutation",
+    "KERNEL_GRAD", "check_kernel_grad",
+    "STAR", "check_star_row_sum",
 ]
 
 EXACT = Precision(rel=1e-12, abs=0.0)
@@ -376,5 +378,105 @@ def check_permutation(answer, why=None):
     return PERMUTATION.check(answer, why)
 
 
+# 10. The gradient with respect to a kernel ------------------------------------------------------------------
+def _kernel_case(c_in: int, size: int, k: int, padding: int):
+    def draw(rng: np.random.Generator) -> tuple:
+        X = rng.normal(size=(c_in, size, size))
+        out = size + 2 * padding - k + 1
+        return X, rng.normal(size=(c_in, k, k)), rng.normal(size=(out, out)), padding
+    return draw
+
+
+def _torch_kernel_grad(X, K, Y, padding) -> np.ndarray:
+    """Autograd's gradient of mean((conv2d(X, K) - Y)^2) with respect to K: the reference."""
+    import torch
+
+    Kt = torch.tensor(K[None], requires_grad=True)
+    out = torch.nn.functional.conv2d(torch.from_numpy(X)[None], Kt, padding=padding)[0, 0]
+    torch.mean((out - torch.from_numpy(Y)) ** 2).backward()
+    return Kt.grad[0].numpy().copy()
+
+
+def _kernel_grad_variant(X, K, Y, padding, factor=2.0, mean=True, flip=False, pad_input=True) -> np.ndarray:
+    R = bk.conv2d(X, K[None], padding=padding)[0] - Y                  # the residual, (H_out, W_out)
+    Xp = np.pad(X, ((0, 0), (padding, padding), (padding, padding))) if pad_input else X
+    k = K.shape[-1]
+    grad = np.zeros_like(K)
+    for u in range(k):
+        for v in range(k):
+            window = Xp[:, u:u + R.shape[0], v:v + R.shape[1]]
+            if window.shape[1:] != R.shape:                               # unpadded input: the windows run short
+                window = np.pad(window, ((0, 0), (0, R.shape[0] - window.shape[1]), (0, R.shape[1] - window.shape[2])))
+            grad[:, u, v] = np.sum(window * R, axis=(1, 2))
+    grad = grad[:, ::-1, ::-1] if flip else grad
+    return factor * grad / (R.size if mean else 1)
+
+
+KERNEL_GRAD = Exercise(
+    name="brk_kernel_grad", points=3, title="The gradient with respect to a kernel, and match autograd",
+    answers=(Function("kernel_grad", families={
+        "one channel, no padding": _kernel_case(1, 6, 3, 0),
+        "three channels, padding 1": _kernel_case(3, 5, 3, 1),
+        "a 5 x 5 kernel, padding 2": _kernel_case(2, 7, 5, 2),
+    }, returns=Array("grad_K", precision=Precision(rel=1e-6, abs=1e-9)), per_family=1),),
+    solve=lambda X, K, Y, padding: {"kernel_grad": _torch_kernel_grad(X, K, Y, padding)},
+    mistakes=(
+        Mistake("the derivative of the square brings a factor 2: dL/dY_out = 2 (Y_out - Y) / N.",
+                lambda X, K, Y, padding: _kernel_grad_variant(X, K, Y, padding, factor=1.0)),
+        Mistake("the loss is a mean over the N = H_out W_out outputs: divide the sum by N.",
+                lambda X, K, Y, padding: _kernel_grad_variant(X, K, Y, padding, mean=False)),
+        Mistake("your gradient is flipped: entry (u, v) of the kernel meets input pixel (i + u, j + v) at output "
+                "(i, j), so dL/dK[c, u, v] correlates the residual with the input shifted by (u, v), unflipped.",
+                lambda X, K, Y, padding: _kernel_grad_variant(X, K, Y, padding, flip=True)),
+        Mistake("pad the input as the forward pass does: the kernel's entries also meet the zeros around the image, "
+                "which shifts which pixels each entry sees.",
+                lambda X, K, Y, padding: _kernel_grad_variant(X, K, Y, padding, pad_input=False)),
+    ),
+)
+
+
+def check_kernel_grad(kernel_grad):
+    """Check ``kernel_grad(X, K, Y, padding) -> dL/dK`` for L = mean((conv2d(X, K) - Y)^2), with X (C_in, H, W),
+    one output channel K (C_in, k, k), no bias and stride 1, against PyTorch's autograd."""
+    return KERNEL_GRAD.check(kernel_grad)
+
+
+# 11. The row sum at a star's centre --------------------------------------------------------------------------
+def _star(leaves: int) -> np.ndarray:
+    """The adjacency matrix of a star: node 0, the centre, bonded to each of ``leaves`` leaves."""
+    A = np.zeros((leaves + 1, leaves + 1))
+    A[0, 1:] = A[1:, 0] = 1
+    return A
+
+
+STAR = Exercise(
+    name="brk_star", points=2, title="Derive the row sum at a star's centre",
+    answers=(Function("star_row_sum", families={
+        "a few leaves": lambda rng: (int(rng.integers(2, 9)),),
+        "one leaf": lambda rng: (1,),
+        "many leaves": lambda rng: (int(rng.integers(100, 1000)),),
+    }, returns=Number("row_sum", Precision(rel=1e-9))),),
+    solve=lambda leaves: {"star_row_sum": float(bk.normalized_adjacency(_star(leaves))[0].sum())},
+    mistakes=(
+        Mistake("that is the row sum without self-loops, n / sqrt(n) = sqrt(n). The layer normalises A + I: the centre "
+                "has degree n + 1 and each leaf degree 2, and the centre keeps 1 / (n + 1) of itself.",
+                lambda leaves: float(np.sqrt(leaves))),
+        Mistake("the self-loop is normalised too: its entry is 1 / sqrt(d_0 d_0) = 1 / (n + 1), not 1.",
+                lambda leaves: 1 + leaves / np.sqrt(2 * (leaves + 1))),
+        Mistake("that is the row-normalised D^-1 (A + I), whose rows sum to 1. The symmetric normalisation divides "
+                "entry (0, j) by sqrt(d_0 d_j), and the leaves' degree 2 is smaller than the centre's.",
+                lambda leaves: 1.0),
+        Mistake("with the self-loop the centre's degree is n + 1, not n, and a leaf's is 2, not 1.",
+                lambda leaves: 1 / leaves + leaves / np.sqrt(leaves)),
+    ),
+)
+
+
+def check_star_row_sum(star_row_sum):
+    r"""Check ``star_row_sum(leaves)``: the sum of the centre's row of $\tilde D^{-1/2}(A + I)\tilde D^{-1/2}$ for a
+    star with ``leaves`` leaves, in closed form."""
+    return STAR.check(star_row_sum)
+
+
 EXERCISES = (CONV_SIZE, CORRELATE, CONV_PARAMS, FORWARD_SAMPLE, X0_FROM_EPS, REVERSE_MEAN, GCN_NORM, RECEPTIVE_FIELD,
-             PERMUTATION)
+             PERMUTATION, KERNEL_GRAD, STAR)
