@@ -455,7 +455,7 @@ STAR = Exercise(
         "a few leaves": lambda rng: (int(rng.integers(2, 9)),),
         "one leaf": lambda rng: (1,),
         "many leaves": lambda rng: (int(rng.integers(100, 1000)),),
-    }, returns=Number("row_sum", Precision(rel=1e-9))),),
+    }, returns=Number("row_sum")),),
     solve=lambda leaves: {"star_row_sum": float(bk.normalized_adjacency(_star(leaves))[0].sum())},
     mistakes=(
         Mistake("that is the row sum without self-loops, n / sqrt(n) = sqrt(n). The layer normalises A + I: the centre "
