@@ -399,15 +399,11 @@ def _torch_kernel_grad(X, K, Y, padding) -> np.ndarray:
 
 def _kernel_grad_variant(X, K, Y, padding, factor=2.0, mean=True, flip=False, pad_input=True) -> np.ndarray:
     R = bk.conv2d(X, K[None], padding=padding)[0] - Y                  # the residual, (H_out, W_out)
-    Xp = np.pad(X, ((0, 0), (padding, padding), (padding, padding))) if pad_input else X
-    k = K.shape[-1]
-    grad = np.zeros_like(K)
-    for u in range(k):
-        for v in range(k):
-            window = Xp[:, u:u + R.shape[0], v:v + R.shape[1]]
-            if window.shape[1:] != R.shape:                               # unpadded input: the windows run short
-                window = np.pad(window, ((0, 0), (0, R.shape[0] - window.shape[1]), (0, R.shape[1] - window.shape[2])))
-            grad[:, u, v] = np.sum(window * R, axis=(1, 2))
+    p = padding
+    # dL/dK[c, u, v] = sum R * X_padded[c, u:, v:]: each input channel convolved with R. Unpadded, the windows run
+    # short at the far end, as if those pixels were 0.
+    Xp = np.pad(X, ((0, 0), (p, p), (p, p)) if pad_input else ((0, 0), (0, 2 * p), (0, 2 * p)))
+    grad = bk.conv2d(Xp[:, None], R[None, None])[:, 0]
     grad = grad[:, ::-1, ::-1] if flip else grad
     return factor * grad / (R.size if mean else 1)
 
