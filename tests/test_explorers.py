@@ -104,7 +104,8 @@ def test_notebook_bundle_has_the_widget_and_the_static_edition(name):
 def test_widget_has_one_labelled_control_per_parameter(name):
     explorer = REGISTRY[name]()
     box = explorer.widget()
-    controls = box.children[1].children
+    controls = next(c for c in box.children if hasattr(c, "grid_template_columns") or
+                    type(c).__name__ == "GridBox").children
     assert [c.description for c in controls] == [c.label for c in explorer.controls.values()]
     controls[0].value = list(explorer.controls.values())[0].grid(5)[1]  # moving a control must not raise
 
@@ -115,7 +116,8 @@ def test_the_live_picture_keeps_its_alt_text_and_follows_the_controls(name):
 
     explorer = REGISTRY[name]()
     box = explorer.widget()
-    picture, first = box.children[2], box.children[1].children[0]
+    grid = next(c for c in box.children if type(c).__name__ == "GridBox")
+    picture, first = box.children[box.children.index(grid) + 1], grid.children[0]
     start = picture.value
     _, alt = explorer.frame()
     assert start.startswith('<img class="dlmath-explorer-picture" src="data:image/png;base64,')
@@ -208,7 +210,7 @@ class _Page(HTMLParser):
         return [a for t, a in self.tags if t == tag]
 
 
-def _toy(**static):
+def _toy(presets=None, **static):
     """A cheap explorer: the picture is a bar whose height is x + y, with a colour per choice."""
     def setup(fig):
         ax = fig.add_subplot()
@@ -224,7 +226,8 @@ def _toy(**static):
                     controls={"x": Slider("x", 0, 10, 1, 3), "y": Slider("y", 0, 10, 0.5, 2),
                               "colour": Choice("colour", ("red", "blue"), "blue")},
                     compute=lambda x, y, colour: x + y, setup=setup, draw=draw,
-                    describe=lambda p, r: f"a {p['colour']} bar of height {r:g}", static=static or None)
+                    describe=lambda p, r: f"a {p['colour']} bar of height {r:g}", static=static or None,
+                    presets=presets)
 
 
 def test_static_grid_keeps_the_defaults_completes_choices_and_fits_the_budget():
@@ -270,6 +273,61 @@ def test_static_edition_has_labelled_controls_and_the_frame_of_every_grid_point(
     assert len(pictures) == 6  # each grid point has its own picture
     png = Image.open(io.BytesIO(base64.b64decode(data["frames"][0][0].split(",")[1])))
     assert png.mode == "P"  # a palette PNG, about a quarter of the bytes
+
+
+def test_presets_are_checked_when_the_explorer_is_declared():
+    with pytest.raises(TypeError, match=r"preset 'tall' names unknown control\(s\) \['z'\]"):
+        _toy(presets={"tall": {"z": 1}})
+    with pytest.raises(ValueError, match=r"preset 'tall' sets 'y' to 2.2, which is not a position"):
+        _toy(presets={"tall": {"y": 2.2}})
+    with pytest.raises(KeyError, match=r"toy has no preset 'short'; its presets are \['tall'\]"):
+        _toy(presets={"tall": {"x": 9.0}}).preset("short")
+    explorer = _toy(presets={"tall": {"x": 9.0, "y": 10.0}})
+    assert explorer.preset("tall") == {"x": 9.0, "y": 10.0, "colour": "blue"}  # the rest at the defaults
+    assert explorer.preset_of({"x": 9.0, "y": 10.0, "colour": "blue"}) == "tall"
+    assert explorer.preset_of(explorer.defaults()) is None
+
+
+def test_every_preset_is_a_frame_of_the_static_edition_and_a_button_that_names_it():
+    """A preset off the grid gets a frame of its own; the controls gain its values; the JSON maps each preset to the
+    frame whose settings are the preset's, and each button to its preset."""
+    explorer = _toy(presets={"on the grid": {"x": 10.0}, "off the grid": {"x": 7.0, "y": 4.5, "colour": "red"}},
+                    x=[0.0, 3.0, 10.0], y=[2.0])
+    page = _Page(explorer.static_html(frames="all"))
+    data = json.loads(page.data)
+    assert len(data["frames"]) == 3 * 1 * 2 + 1 == int(page.find("figure")[0]["data-frames"])
+    assert data["controls"][0]["values"] == ["0", "3", "7", "10"] and data["controls"][1]["values"] == ["2", "4.5"]
+    assert len(data["points"]) == len(data["frames"]) and len({tuple(p) for p in data["points"]}) == len(data["points"])
+    for preset in data["presets"]:
+        params = explorer.preset(preset["name"])
+        point = data["points"][preset["frame"]]
+        assert [data["controls"][k]["values"][i] for k, i in enumerate(point)] == \
+            [f"{params[c]:g}" if isinstance(params[c], (int, float)) else params[c] for c in ("x", "y", "colour")]
+        assert data["frames"][preset["frame"]][1] == explorer.describe(params, explorer.compute(**params))
+    buttons = page.find("button")
+    assert [(b["type"], b["data-preset"], b["aria-pressed"]) for b in buttons] == \
+        [("button", "0", "false"), ("button", "1", "false")]
+    assert [p["name"] for p in data["presets"]] == ["on the grid", "off the grid"]
+    img = page.find("img")[0]
+    start = data["frames"].index([img["src"], img["alt"]])
+    assert [data["controls"][k]["values"][i] for k, i in enumerate(data["points"][start])] == ["3", "2", "blue"]
+
+
+def test_the_live_widget_has_a_button_per_preset_that_moves_every_control_and_names_it():
+    import ipywidgets as w
+
+    explorer = _toy(presets={"tall": {"x": 9.0, "y": 10.0}, "red": {"colour": "red"}})
+    box = explorer.widget()
+    buttons = [c for c in box.children[1].children if isinstance(c, w.Button)]
+    controls = box.children[2].children
+    picture, status = box.children[3], box.children[4]
+    assert [b.description for b in buttons] == ["tall", "red"] and status.value == ""
+    buttons[0].click()
+    assert [c.value for c in controls] == [9.0, 10.0, "blue"]
+    assert 'alt="a blue bar of height 19"' in picture.value and "tall" in status.value
+    assert buttons[0].button_style == "info" and buttons[1].button_style == ""
+    controls[0].value = 8.0  # off the preset: the status no longer names it
+    assert status.value == "" and 'alt="a blue bar of height 18"' in picture.value
 
 
 def test_static_edition_outside_a_build_is_the_picture_at_the_defaults(monkeypatch):

@@ -52,10 +52,28 @@ class Explorer:
     #: The values each control takes in the book's static edition, where the automatic grid
     #: (:meth:`static_grid`) is not the best one; a control given one value is fixed on the page.
     static: Mapping[str, Sequence] | None = None
+    #: Named settings the text refers to ("press *saddle*"): each maps some controls to positions of theirs
+    #: (the others stay at their defaults). They are buttons above the controls, live and on the static page,
+    #: where each is a frame of its own.
+    presets: Mapping[str, Mapping[str, Any]] | None = None
     _fig: Figure | None = field(default=None, init=False, repr=False)
     _handles: Any = field(default=None, init=False, repr=False)
     _animated: list = field(default_factory=list, init=False, repr=False)
     _background: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name, setting in (self.presets or {}).items():
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError(f"{self.name}: a preset needs a name, got {name!r}")
+            unknown = set(setting) - set(self.controls)
+            if unknown:
+                raise TypeError(f"{self.name}: preset {name!r} names unknown control(s) {sorted(unknown)}; "
+                                f"its controls are {list(self.controls)}")
+            for key, value in setting.items():
+                allowed = self.controls[key].values()
+                if not any(_static._same(value, a) for a in allowed):
+                    raise ValueError(f"{self.name}: preset {name!r} sets {key!r} to {value!r}, which is not a "
+                                     f"position of the control; its positions are {allowed}")
 
     # -- the pure layer ---------------------------------------------------------------------------
     def defaults(self) -> dict[str, Any]:
@@ -68,6 +86,21 @@ class Explorer:
         if unknown:
             raise TypeError(f"{self.name} has no control(s) {sorted(unknown)}; its controls are {list(self.controls)}")
         return {**self.defaults(), **overrides}
+
+    def preset(self, name: str) -> dict[str, Any]:
+        """The full parameter set of the preset ``name`` (its settings over the defaults)."""
+        presets = dict(self.presets or {})
+        if name not in presets:
+            raise KeyError(f"{self.name} has no preset {name!r}; its presets are {list(presets)}")
+        return self.params(**presets[name])
+
+    def preset_of(self, params: Mapping[str, Any]) -> str | None:
+        """The name of the preset whose settings are ``params``, or None."""
+        for name in self.presets or {}:
+            full = self.preset(name)
+            if all(_static._same(full[k], params[k]) for k in self.controls):
+                return name
+        return None
 
     def sweep(self, n: int = 21) -> list[dict[str, Any]]:
         """At least ``n`` parameter sets: each control in turn over its range, the others at default."""
@@ -141,8 +174,13 @@ class Explorer:
         """The parameter values of the static edition, one list per control (:func:`.static.static_grid`)."""
         return _static.static_grid(self, max_frames)
 
+    def static_points(self, grid: Mapping[str, list] | None = None) -> list[dict]:
+        """The settings the static edition holds a picture for: the grid's, then the presets off it
+        (:func:`.static.static_points`)."""
+        return _static.static_points(self, grid)
+
     def static_frames(self, grid: Mapping[str, list] | None = None) -> list[tuple[dict, bytes, str]]:
-        """Every frame of the static grid: (params, PNG, alt text) (:func:`.static.static_frames`)."""
+        """Every frame of the static edition: (params, PNG, alt text) (:func:`.static.static_frames`)."""
         return _static.static_frames(self, grid)
 
     def static_html(self, frames: str | None = None) -> str:
@@ -151,8 +189,9 @@ class Explorer:
 
     # -- the widget layer -------------------------------------------------------------------------
     def widget(self):
-        """A live ipywidgets panel: the title, the controls in a compact grid (two columns where the cell is wide
-        enough, else one), and the picture below them as an ``<img>`` with its alt text, redrawn on every change."""
+        """A live ipywidgets panel: the title, a button per preset, the controls in a compact grid (two columns
+        where the cell is wide enough, else one), the picture below them as an ``<img>`` with its alt text,
+        redrawn on every change, and a status line that names the preset shown."""
         import base64
 
         import ipywidgets as w
@@ -161,20 +200,46 @@ class Explorer:
 
         controls = {k: c.widget() for k, c in self.controls.items()}
         picture = w.HTML()
+        status = w.HTML(layout=w.Layout(min_height="1.5em"))
+        busy = []  # set while a preset moves several controls: one picture at the end, not one per control
 
         def refresh(change: Any = None) -> None:
-            png, alt = self.frame(**{k: c.value for k, c in controls.items()})
+            if busy:
+                return
+            params = {k: c.value for k, c in controls.items()}
+            png, alt = self.frame(**params)
             picture.value = (f'<img class="dlmath-explorer-picture" src="data:image/png;base64,'
                              f'{base64.b64encode(png).decode()}" alt="{html.escape(alt)}">')
+            shown = self.preset_of(params)
+            status.value = f"Preset shown: <em>{html.escape(shown)}</em>" if shown else ""
+            for button in buttons:
+                button.button_style = "info" if button.description == shown else ""
 
+        def press(button: Any) -> None:
+            setting = self.preset(button.description)
+            busy.append(True)
+            try:
+                for key, control in controls.items():
+                    control.value = setting[key]
+            finally:
+                busy.clear()
+            refresh()
+
+        buttons = []
+        for name in self.presets or {}:
+            button = w.Button(description=name, tooltip=f"Show the preset: {name}",
+                              layout=w.Layout(width="auto"))
+            button.on_click(press)
+            buttons.append(button)
         for control in controls.values():
             control.observe(refresh, names="value")
         refresh()
         title = w.HTML(f"<strong>{html.escape(self.title)}</strong>")
+        presets = w.HBox([w.Label("Presets:")] + buttons, layout=w.Layout(flex_flow="row wrap"))
         grid = w.GridBox(list(controls.values()), layout=w.Layout(
             grid_template_columns=f"repeat(auto-fill, {CONTROL_WIDTH})", grid_gap="2px 16px",
             justify_content="flex-start"))
-        return w.VBox([title, grid, picture])
+        return w.VBox([title, presets, grid, picture, status] if buttons else [title, grid, picture, status])
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         """The live panel for a front end with a widget manager, the static edition for one without (a rendered

@@ -25,8 +25,8 @@ from .controls import Choice, Control, Slider
 if TYPE_CHECKING:
     from .base import Explorer
 
-__all__ = ["FRAMES_ENV", "FRAME_BYTES", "MIN_FRAMES", "MAX_FRAMES", "frame_budget", "static_grid", "static_frames",
-           "static_html"]
+__all__ = ["FRAMES_ENV", "FRAME_BYTES", "MIN_FRAMES", "MAX_FRAMES", "frame_budget", "static_grid", "static_points",
+           "static_frames", "static_values", "static_html"]
 
 #: Set to ``all`` (the book's Sphinx extension does so for the kernels of a build), the explorer's HTML
 #: edition carries every frame of its static grid; otherwise only the picture at the defaults.
@@ -56,9 +56,11 @@ def static_grid(explorer: Explorer, max_frames: int | None = None) -> dict[str, 
     target (every option of a choice; up to ``SLIDER_POINTS`` evenly spaced positions of a slider),
     while the product stays within ``max_frames``; choices are completed, and sliders given
     ``SLIDER_FIRST`` points, before any slider is refined further. The default is always one of the values, so the
-    page opens on the same picture as the notebook.
+    page opens on the same picture as the notebook. The presets (:func:`static_points`) take their frames from the
+    same budget.
     """
-    max_frames = frame_budget(explorer) if max_frames is None else max_frames
+    if max_frames is None:
+        max_frames = max(MIN_FRAMES, frame_budget(explorer) - len(explorer.presets or {}))
     fixed = dict(explorer.static or {})
     unknown = set(fixed) - set(explorer.controls)
     if unknown:
@@ -104,16 +106,39 @@ def static_grid(explorer: Explorer, max_frames: int | None = None) -> dict[str, 
     return grid
 
 
+def static_points(explorer: Explorer, grid: Mapping[str, list] | None = None) -> list[dict]:
+    """The settings the static edition holds a picture for: every point of the grid, in row-major order over the
+    controls, then each preset that is not on the grid. Every preset is one of them."""
+    grid = static_grid(explorer) if grid is None else grid
+    points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    for name in explorer.presets or {}:
+        setting = explorer.preset(name)
+        if not all(any(_same(setting[k], v) for v in grid[k]) for k in grid):
+            points.append({k: setting[k] for k in grid})
+    return points
+
+
+def static_values(explorer: Explorer, points: Sequence[Mapping[str, Any]]) -> dict[str, list]:
+    """Each control's values over ``points``, in the control's order: the positions of its control on the page."""
+    values = {}
+    for key, control in explorer.controls.items():
+        order = control.values()
+        seen = []
+        for point in points:
+            if not any(_same(point[key], v) for v in seen):
+                seen.append(point[key])
+        values[key] = sorted(seen, key=lambda v: next(i for i, a in enumerate(order) if _same(v, a)))
+    return values
+
+
 def static_frames(explorer: Explorer, grid: Mapping[str, list] | None = None) -> list[tuple[dict, bytes, str]]:
-    """Every frame of the static grid, in row-major order over the controls: (params, PNG, alt text).
+    """The picture of every point of :func:`static_points`: (params, PNG, alt text).
 
     The PNGs are quantised to a 64-colour palette (about a quarter of the bytes of a full-colour PNG;
     the house style's flat colours survive it), since a page carries dozens of them.
     """
-    grid = static_grid(explorer) if grid is None else grid
     frames = []
-    for values in itertools.product(*grid.values()):
-        params = dict(zip(grid, values))
+    for params in static_points(explorer, grid):
         image, alt = explorer._image(**params)
         frames.append((params, _palette_png(image), alt))
     explorer.update()  # leave the figure at the defaults
@@ -143,47 +168,63 @@ def static_html(explorer: Explorer, frames: str | None = None) -> str:
             f"<figcaption><strong>{title}</strong> (explorer, shown at {html.escape(settings)}). "
             "Run this notebook to move the controls.</figcaption></figure>"
         )
-    grid = static_grid(explorer)
-    frames_ = static_frames(explorer, grid)
+    frames_ = static_frames(explorer)
+    points = [params for params, _, _ in frames_]
+    values = static_values(explorer, points)
+    index = [[next(i for i, v in enumerate(values[k]) if _same(v, params[k])) for k in values] for params in points]
     defaults = explorer.defaults()
-    start = [next(i for i, v in enumerate(grid[k]) if _same(v, defaults[k])) for k in grid]
-    first = frames_[_flat_index(start, [len(v) for v in grid.values()])]
+    at_start = next(i for i, params in enumerate(points) if all(_same(params[k], defaults[k]) for k in params))
+    first, start = frames_[at_start], index[at_start]
     rows, fixed = [], []
-    for (key, values), at in zip(grid.items(), start):
+    for (key, vals), at in zip(values.items(), start):
         control = explorer.controls[key]
         cid = f"{uid}-{key.replace('_', '-')}"
         label = html.escape(control.label)
-        if len(values) == 1:
-            fixed.append(f"{label} = {html.escape(_fmt(values[0]))}")
+        if len(vals) == 1:
+            fixed.append(f"{label} = {html.escape(_fmt(vals[0]))}")
             continue
         if isinstance(control, Slider):
             rows.append(
                 f'<div class="dlmath-control"><label for="{cid}">{label}</label>'
-                f'<input type="range" id="{cid}" data-control="{html.escape(key)}" min="0" max="{len(values) - 1}" '
-                f'step="1" value="{at}" aria-valuetext="{html.escape(_fmt(values[at]))}">'
-                f'<output for="{cid}">{html.escape(_fmt(values[at]))}</output></div>'
+                f'<input type="range" id="{cid}" data-control="{html.escape(key)}" min="0" max="{len(vals) - 1}" '
+                f'step="1" value="{at}" aria-valuetext="{html.escape(_fmt(vals[at]))}">'
+                f'<output for="{cid}">{html.escape(_fmt(vals[at]))}</output></div>'
             )
         else:
             options = "".join(
                 f'<option value="{i}"{" selected" if i == at else ""}>{html.escape(_fmt(v))}</option>'
-                for i, v in enumerate(values))
+                for i, v in enumerate(vals))
             rows.append(f'<div class="dlmath-control"><label for="{cid}">{label}</label>'
                         f'<select id="{cid}" data-control="{html.escape(key)}">{options}</select></div>')
+    presets = []
+    for name in explorer.presets or {}:
+        setting = explorer.preset(name)
+        presets.append({"name": name, "frame": next(i for i, params in enumerate(points)
+                                                    if all(_same(params[k], setting[k]) for k in params))})
+    buttons = "".join(
+        f'<button type="button" class="dlmath-preset" data-preset="{i}" aria-pressed="false">'
+        f'{html.escape(p["name"])}</button>' for i, p in enumerate(presets))
+    preset_row = (f'<div class="dlmath-explorer-presets" role="group" aria-label="Presets">'
+                  f'<span class="dlmath-presets-label" aria-hidden="true">Presets:</span>{buttons}</div>'
+                  if presets else "")
     data = {
-        "controls": [{"name": k, "values": [_fmt(v) for v in vs]} for k, vs in grid.items()],
+        "controls": [{"name": k, "values": [_fmt(v) for v in vs]} for k, vs in values.items()],
         "frames": [[_data_uri(png), alt] for _, png, alt in frames_],
+        "points": index,
+        "presets": presets,
     }
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     note = f" Fixed on this page: {'; '.join(fixed)}." if fixed else ""
+    guide = (f" Press a preset to see a setting the text discusses ({len(presets)} presets)." if presets else "")
     return (
         f'<figure class="dlmath-explorer" data-explorer="{html.escape(explorer.name)}" id="{uid}" data-frames="{len(frames_)}">'
         f'<div class="dlmath-explorer-controls" role="group" aria-label="Controls of the explorer: {title}" hidden>'
-        f'{"".join(rows)}</div>'
+        f'{preset_row}{"".join(rows)}</div>'
         f'<img src="{_data_uri(first[1])}" alt="{html.escape(first[2], quote=True)}">'
         f'<p class="dlmath-explorer-status" aria-live="polite"></p>'
         f"<figcaption><strong>{title}</strong> (explorer). Move the controls: the page holds the picture for "
-        f"each of its {len(frames_)} settings, computed when the book was built.{html.escape(note)} "
-        "Run this page as a notebook to set any value.</figcaption>"
+        f"each of its {len(frames_)} settings, computed when the book was built.{html.escape(guide)}"
+        f"{html.escape(note)} Run this page as a notebook to set any value.</figcaption>"
         f'<script type="application/json" class="dlmath-explorer-data">{payload}</script></figure>'
     )
 
@@ -226,13 +267,6 @@ def _priority(control: Control, size: int, most: int, order: int) -> tuple:
         return (0, size / most, order)
     first = min(most, SLIDER_FIRST)
     return (0, size / first, order) if size < first else (1, size / most, order)
-
-
-def _flat_index(indices: Sequence[int], sizes: Sequence[int]) -> int:
-    flat = 0
-    for i, n in zip(indices, sizes):
-        flat = flat * n + i
-    return flat
 
 
 def _palette_png(image: PILImage.Image, colours: int = 64) -> bytes:
