@@ -320,3 +320,11 @@ def test_message_passing_state_reaches_atoms_within_k_bonds():
     assert explorers.message_passing_state("O7", 0)["weights"][7] == 1.0
     with pytest.raises(ValueError, match="atom must be one of"):
         explorers.message_passing_state("X99", 1)
+
+
+def test_the_message_passing_explorer_reaches_the_diameter():
+    """The text: C0 and O10 are six bonds apart, so six layers are needed; the explorer offers them."""
+    hops = shortest_path(bk.adjacency(14, bk.caffeine().bonds), unweighted=True)
+    assert hops.max() == explorers.MAX_LAYERS == hops[0, 10]
+    assert explorers.message_passing_state("C0", 5)["reached"] == 13
+    assert explorers.message_passing_state("C0", 6)["reached"] == 14

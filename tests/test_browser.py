@@ -241,6 +241,62 @@ def _explorer_moves(page):
     return report
 
 
+def _press_presets(page):
+    """On every explorer of the page, press each preset from the keyboard (focus, Enter); return one line per press:
+    explorer, preset, and whether the picture, its alt text, the pressed button, the controls and the status line
+    are the preset's. Then move a control away from the last preset: the picture must stay one the page holds."""
+    import json
+
+    page.wait_for_function("() => Array.from(document.querySelectorAll('figure.dlmath-explorer'))"
+                           ".every(f => f.dataset.wired === 'true')")
+    figures = page.locator("figure.dlmath-explorer")
+    report = []
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        name = figure.get_attribute("data-explorer")
+        data = json.loads(figure.locator("script.dlmath-explorer-data").text_content())
+        img, status = figure.locator("img"), figure.locator(".dlmath-explorer-status")
+        buttons = figure.locator("button[data-preset]")
+        assert buttons.count() == len(data["presets"]) >= 2, f"{name}: fewer than two preset buttons"
+        for j, preset in enumerate(data["presets"]):
+            button = buttons.nth(j)
+            assert button.evaluate("b => b.tagName") == "BUTTON" and button.inner_text() == preset["name"]
+            before = (img.get_attribute("src"), img.get_attribute("alt"))
+            button.focus()
+            page.keyboard.press("Enter")
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+            src, alt = data["frames"][preset["frame"]]
+            shown = (img.get_attribute("src").endswith(src.split("/")[-1]), img.get_attribute("alt") == alt)
+            pressed = [buttons.nth(k).get_attribute("aria-pressed") == "true" for k in range(buttons.count())]
+            controls = [int(c.input_value()) for c in figure.locator("[data-control]").all()]
+            point = [at for at, c in zip(data["points"][preset["frame"]], data["controls"])
+                     if figure.locator(f'[data-control="{c["name"]}"]').count()]
+            report.append((name, preset["name"], all(shown), pressed == [k == j for k in range(len(pressed))],
+                           controls == point, status.text_content().startswith(f"Preset {preset['name']}. "),
+                           (img.get_attribute("src"), img.get_attribute("alt")) != before or j == 0))
+        control = figure.locator("[data-control]").first
+        if control.evaluate("el => el.type") == "range":
+            control.focus()
+            page.keyboard.press("ArrowLeft" if control.evaluate("el => el.value !== '0'") else "ArrowRight")
+        else:
+            control.select_option(str((int(control.input_value()) + 1) % control.locator("option").count()))
+        held = {f[1] for f in data["frames"]}
+        assert img.get_attribute("alt") in held, f"{name}: after a preset, a move shows a picture the page lacks"
+    return report
+
+
+@pytest.mark.parametrize("path", [p for p in CHAPTERS if not p.startswith("book/00")])
+def test_every_preset_button_shows_its_picture_and_says_so(server, page, path):
+    """Issue 20: every setting the text names is one button away; a press moves every control to it and shows its
+    picture and alt text, the button reads as pressed, and the status line names the preset."""
+    _open(page, f"{server}/{path}")
+    report = _press_presets(page)
+    assert report, f"{path} has no explorer with presets"
+    bad = [r for r in report if not all(r[2:])]
+    assert not bad, f"presses that did not show their preset (picture, pressed, controls, status, changed): {bad}"
+    assert page.errors == [] and page.outside == []
+
+
 @pytest.mark.parametrize("path", CHAPTERS)
 def test_every_explorer_responds_to_its_controls(server, page, path):
     _open(page, f"{server}/{path}")

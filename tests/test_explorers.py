@@ -5,6 +5,7 @@ import importlib
 import io
 import pathlib
 import pkgutil
+import re
 import subprocess
 import sys
 
@@ -365,3 +366,105 @@ def test_the_matrix_explorers_alt_text_says_what_a_singular_matrix_does(entries,
     params = dict(zip("abcd", entries))
     alt = explorer.describe(params, explorer.compute(**params))
     assert f"rank {rank}" in alt and says in alt and never not in alt
+
+
+# -- presets: the settings the text names, one button away on every page --------------------------------------
+
+from dlmath.explorers.static import static_points  # noqa: E402
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_explorer_has_at_least_two_presets_each_a_frame_of_its_static_edition(name):
+    explorer = REGISTRY[name]()
+    presets = dict(explorer.presets or {})
+    assert len(presets) >= 2, f"{name} has {len(presets)} preset(s); the text needs at least two settings to point at"
+    points = static_points(explorer)
+    for preset in presets:
+        setting = explorer.preset(preset)
+        assert any(all(p[k] == pytest.approx(v) if isinstance(v, float) else p[k] == v for k, v in setting.items())
+                   for p in points), f"{name}: preset {preset!r} is not a frame of the static edition"
+    pictures = {explorer.frame(**explorer.preset(preset))[1] for preset in presets}
+    assert len(pictures) == len(presets), f"{name}: two presets show the same picture (the same alt text)"
+
+
+#: How the prose names a preset: the emphasised name after "press", alone or in a list, as in "press *saddle point*",
+#: "press *degree 1*, then *degree 4*", "press *cold* and *hot*" (a name may wrap onto the next line).
+PRESS = re.compile(r"\b[Pp]ress((?:(?:,| and| then| or)* \*[^*]+\*)+)")
+
+
+def preset_references(markdown: str) -> list[str]:
+    text = re.sub(r"\s+", " ", markdown)
+    return [name for group in PRESS.findall(text) for name in re.findall(r"\*([^*]+)\*", group)]
+
+
+def test_preset_references_are_read_from_the_prose():
+    text = "Press *saddle point*, then *hill\ntop*. Or press *cold* and *hot* (warm), *not this* is emphasis."
+    assert preset_references(text) == ["saddle point", "hill top", "cold", "hot"]
+
+
+def _chapter_explorers_and_prose(chapter):
+    import nbformat
+
+    nb = nbformat.read(pathlib.Path(dlmath.__file__).parents[2] / chapter.notebook, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    shown = [name for name in NAMES if re.search(rf"\b{name}\(\)", code)]
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    return shown, prose
+
+
+@pytest.mark.parametrize("chapter", [ch for ch in CHAPTERS if ch.has_explorers], ids=lambda ch: ch.stem)
+def test_the_prose_names_every_preset_of_its_explorers_and_only_presets_that_exist(chapter):
+    """The text beside an explorer points at its presets ("press *saddle point*") rather than at values the page may
+    not hold: every name it presses is a preset of an explorer the chapter shows, and every preset is named."""
+    shown, prose = _chapter_explorers_and_prose(chapter)
+    assert shown, f"{chapter.stem} shows none of its explorers"
+    presets = {preset: name for name in shown for preset in (REGISTRY[name]().presets or {})}
+    named = preset_references(prose)
+    unknown = sorted(set(named) - set(presets))
+    assert not unknown, f"{chapter.stem} presses {unknown}, which no explorer of the chapter offers; " \
+                        f"its presets are {sorted(presets)}"
+    unnamed = sorted(set(presets) - set(named))
+    assert not unnamed, f"{chapter.stem} never names the presets {unnamed} (write 'press *name*')"
+
+
+def test_the_matrix_explorer_shades_the_unit_squares_image_with_area_det():
+    explorer = matrix_transform()
+    for name in explorer.presets:
+        params = explorer.preset(name)
+        explorer.update(**params)
+        x, y = explorer._handles["square"].get_xy().T
+        area = 0.5 * abs(np.dot(x[:-1], y[1:]) - np.dot(y[:-1], x[1:]))  # the shoelace formula
+        det = params["a"] * params["d"] - params["b"] * params["c"]
+        assert area == pytest.approx(abs(det), abs=1e-12), name
+    _, alt = explorer.frame(**explorer.preset("rotation"))
+    assert "a circle of radius 1.00" in alt and "none (complex pair)" in alt
+    _, alt = explorer.frame(**explorer.preset("flip"))
+    assert "orientation flipped" in alt
+
+
+def test_the_dot_product_page_holds_every_angle_including_90_degrees():
+    from dlmath.linear_algebra.explorers import dot_product
+
+    explorer = dot_product()
+    angles = {p["angle_deg"] for p in explorer.static_points()}
+    assert angles == set(explorer.controls["angle_deg"].values()) and 90.0 in angles
+    _, alt = explorer.frame(**explorer.preset("perpendicular"))
+    assert "Dot product 0.00" in alt
+
+
+def test_the_law_of_large_numbers_explorer_marks_the_samples_own_mean():
+    from dlmath.probability.explorers import law_of_large_numbers, lln_state
+
+    explorer = law_of_large_numbers()
+    explorer.update(**explorer.preset("ten draws"))
+    state = lln_state("fair die", 1.0)
+    assert explorer._handles["sample_mean"].get_xdata()[0] == pytest.approx(state["final"][0])
+    assert state["final"][0] != pytest.approx(state["mean"])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_panel_of_every_explorer_has_axis_labels(name):
+    explorer = REGISTRY[name]()
+    for k, ax in enumerate(explorer.figure.axes):
+        if ax.axison:
+            assert ax.get_xlabel().strip() and ax.get_ylabel().strip(), f"{name}: panel {k} lacks an axis label"

@@ -246,3 +246,36 @@ def test_float_storage_state():
     f64 = float_storage_state("float64", 0)
     assert 0 < f64["rel_error"] < 2 ** -53                     # float64 rounds pi too, measured against 36 digits
     assert float_storage().update(fmt="bfloat16", k=-45)["stored"] == 0.0
+
+
+def test_the_deep_stack_explorer_reports_sizes_that_see_a_wrong_relu_scale():
+    """Review 06 M1: the ratio of the first to the last weight gradient is the same for ReLU at every g, so the
+    explorer reports the sizes of the weight gradient and of the backward signal, which change with g."""
+    low, high = deep_stack_state(50, "relu", 1.0), deep_stack_state(50, "relu", 1.6)
+    assert low["ratio"] == pytest.approx(high["ratio"], rel=1e-6)
+    assert high["grad_norm"][0] > 1e6 * low["grad_norm"][0]
+    assert high["signal"][0] > 1e6 * low["signal"][0]
+    reference = numerics.deep_stack_stats(50, "relu", 1.0, width=32, batch=64, seed=0)
+    np.testing.assert_allclose(low["signal"], reference.input_grad_norm)
+    explorer = deep_stack()
+    _, alt = explorer.frame(**explorer.preset("ReLU, He's scale"))
+    stats = deep_stack_state(50, "relu", 1.4)
+    assert f"{stats['signal'][0]:.1e} at layer 1" in alt
+
+
+def test_the_float_explorer_zigzags_and_holds_every_float16_exponent():
+    """Review 06 W2 and W3: the relative spacing is sampled within each power of two, so it zigzags between eps/2
+    and eps; the slider moves one power of ten at a time, and the page holds float16 at every k of its range."""
+    s = float_storage_state("float16", 0)
+    f = s["format"]
+    normal = (s["grid"] >= f.smallest_normal) & (s["grid"] <= f.max)
+    curve = s["curve"][normal]
+    assert curve.max() == pytest.approx(f.eps) and f.eps / 2 < curve.min() < 0.55 * f.eps
+    explorer = float_storage()
+    assert explorer.controls["k"].step == 1
+    held = {p["k"] for p in explorer.static_points() if p["fmt"] == "float16"}
+    assert set(range(-9, 6)) <= held
+    kinds = {float_storage_state("float16", k)["kind"] for k in range(-9, 6)}
+    assert kinds == {"underflow", "subnormal", "normal", "overflow"}
+    deep = float_storage_state("float16", -7)
+    assert deep["kind"] == "subnormal" and deep["rel_error"] > 10 * float_storage_state("float16", -5)["rel_error"]

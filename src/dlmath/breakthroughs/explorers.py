@@ -99,6 +99,8 @@ def _conv_setup(fig):
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlabel("pixel column", fontsize=8)
+        ax.set_ylabel("pixel row", fontsize=8)
         ax.grid(False)
     return h
 
@@ -117,6 +119,13 @@ def _padding_name(padding: str) -> str:
     return "zero padding" if padding == "zeros" else f"{padding} padding"
 
 
+#: Where each kernel's feature map is large.
+_MAP_TEXT = {"vertical edges (Sobel)": "large along the shapes' left and right edges",
+             "horizontal edges (Sobel)": "large along the shapes' top and bottom edges",
+             "blur (3 x 3 mean)": "a softened copy of the image's brightness, large inside the shapes",
+             "red minus green": "positive on the red disc and negative on the green square"}
+
+
 def _conv_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
     if r["max_diff"] < 1e-12:
         verdict = ("The right panel is blank: the feature map of the shifted image is exactly the shifted feature map, "
@@ -128,7 +137,7 @@ def _conv_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
     return (f"Left: a synthetic colour image with a red disc, a green square and a blue triangle on dark grey, shifted "
             f"circularly by {int(p['dy'])} pixels down and {int(p['dx'])} pixels right. Middle: its feature map under the "
             f"{p['kernel']} kernel with {_padding_name(p['padding'])}, in red and blue for positive and negative responses, "
-            f"large along the shapes' outlines. Right: that map minus the shifted map of the unshifted image. {verdict}")
+            f"{_MAP_TEXT[p['kernel']]}. Right: that map minus the shifted map of the unshifted image. {verdict}")
 
 
 @register
@@ -146,6 +155,9 @@ def convolution_shift() -> Explorer:
         figsize=(9.6, 3.5),
         # The page: every kernel and padding, with no shift, a small one and one that wraps a shape around.
         static={"kernel": list(KERNELS), "dx": [0.0, 6.0, 12.0], "dy": [0.0, 3.0], "padding": list(PADDINGS)},
+        presets={"circular padding": {"padding": "circular"}, "zero padding": {"padding": "zeros"},
+                 "zero padding, wrapped shift": {"padding": "zeros", "dx": 12.0, "dy": 3.0},
+                 "blur, zero padding": {"kernel": "blur (3 x 3 mean)", "padding": "zeros"}},
     )
 
 
@@ -218,6 +230,7 @@ def _diffusion_setup(fig):
     ax_s.set_xlim(0, DIFFUSION_T)
     ax_s.set_ylim(0, 1.05)
     ax_s.set_xlabel("step t")
+    ax_s.set_ylabel("coefficient")
     ax_s.legend(loc="center right", fontsize=8)
     h["schedule_title"] = ax_s.set_title("t = 0", fontsize=9)
     arcs = d["arcs"]
@@ -231,6 +244,8 @@ def _diffusion_setup(fig):
         ax.set_aspect("equal")
         ax.set_xticks([-3, 0, 3])
         ax.set_yticks([-3, 0, 3])
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
     h["forward_title"] = ax_f.set_title("forward: data noised to step t", fontsize=9)
     h["reverse_title"] = ax_r.set_title("reverse: noise denoised to step t", fontsize=9)
     return h
@@ -270,13 +285,15 @@ def diffusion_process() -> Explorer:
         compute=diffusion_state, setup=_diffusion_setup, draw=_diffusion_draw, describe=_diffusion_describe,
         figsize=(10.5, 3.6),
         # The page: dense where the moons form or dissolve (small t), sparse where everything is noise.
-        static={"t": [0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 13.0, 16.0, 20.0, 25.0, 30.0, 40.0, 55.0, 75.0, 100.0]},
+        static={"t": [float(t) for t in [*range(0, 10), *range(10, 30, 2), *range(30, DIFFUSION_T + 1, 5)]]},
+        presets={"t = 0": {"t": 0.0}, "t = 5": {"t": 5.0}, "t = 30": {"t": 30.0},
+                 "t = 100": {"t": float(DIFFUSION_T)}},
     )
 
 
 # -- 3. message passing: how far information travels -----------------------------------------------------
 #: The largest number of layers of the message-passing explorer.
-MAX_LAYERS = 5
+MAX_LAYERS = 6
 
 
 @lru_cache(maxsize=1)
@@ -330,6 +347,7 @@ def _mp_setup(fig):
     h["mol_title"] = ax_mol.set_title("caffeine", fontsize=9)
     h["bars"] = list(ax_bar.bar(np.arange(mol.n), np.zeros(mol.n), color=PALETTE["sky"]).patches)
     ax_bar.set_xticks(np.arange(mol.n), m["labels"], rotation=90, fontsize=7)
+    ax_bar.set_xlabel("atom")
     ax_bar.set_ylim(0, 0.55)
     ax_bar.set_ylabel("weight of the chosen atom's input")
     h["bar_title"] = ax_bar.set_title("column of A_hat^k", fontsize=9)
@@ -373,4 +391,6 @@ def message_passing() -> Explorer:
         # The page: a methyl carbon, a ring nitrogen, a ring-fusion carbon, an oxygen and a far nitrogen, at
         # every depth (not N8, whose count is an exercise).
         static={"atom": ["C0", "N1", "C4", "O7", "N11"], "layers": [float(k) for k in range(MAX_LAYERS + 1)]},
+        presets={"O7, one layer": {"atom": "O7", "layers": 1.0}, "C0, five layers": {"atom": "C0", "layers": 5.0},
+                 "C0, six layers": {"atom": "C0", "layers": 6.0}},
     )

@@ -90,6 +90,8 @@ def _gradient_setup(fig):
         h["contours"][name] = cs
     ax.set_aspect("equal")
     ax.grid(False)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
     FX, FY = np.meshgrid(_FIELD, _FIELD)
     h["field"] = ax.quiver(FX, FY, np.zeros_like(FX), np.zeros_like(FY), color="0.55", width=0.004, **_ARROW)
     (h["level"],) = ax.plot([], [], color=PALETTE["black"], ls=":", lw=1.5)
@@ -169,6 +171,10 @@ def gradient_field() -> Explorer:
                   "y": Slider("y", value=0.5, **coordinate)},
         compute=gradient_field_state, setup=_gradient_setup, draw=_gradient_draw, describe=_gradient_describe,
         figsize=(8.4, 4.2),
+        presets={"saddle point": {"surface": "saddle", "x": 0.0, "y": 0.0},
+                 "off the saddle": {"surface": "saddle", "x": 1.0, "y": 0.5},
+                 "between hill and valley": {"surface": "hill and valley", "x": 0.0, "y": 0.0},
+                 "on the hillside": {"surface": "hill and valley", "x": 1.0, "y": 0.75}},
     )
 
 
@@ -288,6 +294,9 @@ def difference_step() -> Explorer:
                   "function": Choice("function", tuple(FUNCTIONS), "sigmoid at x = 1")},
         compute=difference_step_state, setup=_step_setup, draw=_step_draw, describe=_step_describe,
         figsize=(8.4, 3.8),
+        # The step carries the lesson: every one of its fifteen positions, for each function.
+        static={"log10_h": [float(k) for k in range(-15, 0)], "function": list(FUNCTIONS)},
+        presets={"h = 0.1": {"log10_h": -1.0}, "h = 1e-8": {"log10_h": -8.0}, "h = 1e-14": {"log10_h": -14.0}},
     )
 
 
@@ -343,6 +352,7 @@ def _chain_setup(fig):
     ax_f.set_yscale("log")
     ax_f.set_ylim(1e-3, 10.0)
     ax_f.set_title("Local factor of each layer (bar from 1)", fontsize=10)
+    ax_f.set_ylabel(r"local factor $|\partial a_l / \partial a_{l-1}|$")
     ax_f.legend(loc="lower left", fontsize=8)
 
     (h["grad"],) = ax_g.plot([], [], "o-", color=PALETTE["vermillion"], lw=2, ms=4)
@@ -391,4 +401,9 @@ def gradient_chain() -> Explorer:
                   "weight": Slider("weight w", min=0.25, max=4.0, step=0.25, value=1.0)},
         compute=lambda depth, activation, weight: gradient_chain_state(int(depth), activation, weight),
         setup=_chain_setup, draw=_chain_draw, describe=_chain_describe, figsize=(8.4, 3.6),
+        presets={"sigmoid saturated": {"activation": "sigmoid", "weight": 4.0},
+                 "ReLU below 1": {"activation": "relu", "weight": 0.75},
+                 "ReLU above 1": {"activation": "relu", "weight": 1.25},
+                 "tanh at w = 1": {"activation": "tanh", "weight": 1.0},
+                 "tanh saturated": {"activation": "tanh", "weight": 3.0}},
     )

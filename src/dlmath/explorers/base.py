@@ -50,8 +50,10 @@ class Explorer:
     figsize: tuple[float, float] = (6.0, 4.0)
     dpi: int = 80
     #: The values each control takes in the book's static edition, where the automatic grid
-    #: (:meth:`static_grid`) is not the best one; a control given one value is fixed on the page.
-    static: Mapping[str, Sequence] | None = None
+    #: (:meth:`static_grid`) is not the best one; a control given one value is fixed on the page. A list of such
+    #: grids gives the union of their products (a control a grid leaves out stays at its default there): fine
+    #: steps where the lesson is, coarse ones elsewhere.
+    static: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]] | None = None
     #: Named settings the text refers to ("press *saddle*"): each maps some controls to positions of theirs
     #: (the others stay at their defaults). They are buttons above the controls, live and on the static page,
     #: where each is a frame of its own.

@@ -59,18 +59,13 @@ def static_grid(explorer: Explorer, max_frames: int | None = None) -> dict[str, 
     page opens on the same picture as the notebook. The presets (:func:`static_points`) take their frames from the
     same budget.
     """
+    if isinstance(explorer.static, (list, tuple)):  # a union of grids: each control's values over all of them
+        return static_values(explorer, _union_points(explorer))
     if max_frames is None:
         max_frames = max(MIN_FRAMES, frame_budget(explorer) - len(explorer.presets or {}))
     fixed = dict(explorer.static or {})
-    unknown = set(fixed) - set(explorer.controls)
-    if unknown:
-        raise TypeError(f"{explorer.name}: static grid names unknown control(s) {sorted(unknown)}; "
-                        f"its controls are {list(explorer.controls)}")
+    _check_values(explorer, fixed)
     for key, values in fixed.items():
-        allowed = explorer.controls[key].values()
-        if not values or any(not any(_same(v, a) for a in allowed) for v in values):
-            raise ValueError(f"{explorer.name}: static values {list(values)} of {key!r} must be positions "
-                             f"of the control, some of {allowed}")
         if not any(_same(v, explorer.controls[key].value) for v in values):
             raise ValueError(f"{explorer.name}: static values of {key!r} must include the default "
                              f"{explorer.controls[key].value!r}")
@@ -106,15 +101,52 @@ def static_grid(explorer: Explorer, max_frames: int | None = None) -> dict[str, 
     return grid
 
 
+def _check_values(explorer: Explorer, fixed: Mapping[str, Sequence]) -> None:
+    unknown = set(fixed) - set(explorer.controls)
+    if unknown:
+        raise TypeError(f"{explorer.name}: static grid names unknown control(s) {sorted(unknown)}; "
+                        f"its controls are {list(explorer.controls)}")
+    for key, values in fixed.items():
+        allowed = explorer.controls[key].values()
+        if not values or any(not any(_same(v, a) for a in allowed) for v in values):
+            raise ValueError(f"{explorer.name}: static values {list(values)} of {key!r} must be positions "
+                             f"of the control, some of {allowed}")
+
+
+def _union_points(explorer: Explorer) -> list[dict]:
+    """The points of ``explorer.static`` given as a list of grids: the product of each (a control it leaves out
+    stays at its default), in order, each point once; the defaults must be one of them."""
+    points: list[dict] = []
+    defaults = explorer.defaults()
+    for part in explorer.static:
+        _check_values(explorer, part)
+        grid = {k: list(part.get(k, [defaults[k]])) for k in explorer.controls}
+        for values in itertools.product(*grid.values()):
+            point = dict(zip(grid, values))
+            if not any(_same_point(point, q) for q in points):
+                points.append(point)
+    if not any(_same_point(defaults, q) for q in points):
+        raise ValueError(f"{explorer.name}: the static grids must hold the defaults {defaults}")
+    return points
+
+
+def _same_point(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return all(_same(a[k], b[k]) for k in a)
+
+
 def static_points(explorer: Explorer, grid: Mapping[str, list] | None = None) -> list[dict]:
-    """The settings the static edition holds a picture for: every point of the grid, in row-major order over the
-    controls, then each preset that is not on the grid. Every preset is one of them."""
-    grid = static_grid(explorer) if grid is None else grid
-    points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    """The settings the static edition holds a picture for: every point of the grid (or of each grid, where
+    ``explorer.static`` is a list of them), in row-major order over the controls, then each preset not among
+    them. Every preset is one of them."""
+    if grid is None and isinstance(explorer.static, (list, tuple)):
+        points = _union_points(explorer)
+    else:
+        grid = static_grid(explorer) if grid is None else grid
+        points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
     for name in explorer.presets or {}:
         setting = explorer.preset(name)
-        if not all(any(_same(setting[k], v) for v in grid[k]) for k in grid):
-            points.append({k: setting[k] for k in grid})
+        if not any(_same_point(setting, q) for q in points):
+            points.append(dict(setting))
     return points
 
 
@@ -271,7 +303,8 @@ def _priority(control: Control, size: int, most: int, order: int) -> tuple:
 
 def _palette_png(image: PILImage.Image, colours: int = 64) -> bytes:
     out = io.BytesIO()
-    image.quantize(colors=colours, method=PILImage.Quantize.FASTOCTREE).save(out, format="png", compress_level=6)
+    # optimize: zlib's best compression with the smallest palette, about 8% fewer bytes than level 6 for 0.02 s
+    image.quantize(colors=colours, method=PILImage.Quantize.FASTOCTREE).save(out, format="png", optimize=True)
     return out.getvalue()
 
 

@@ -26,6 +26,13 @@ def _matrix_setup(fig):
     ax.set_xlim(-3.5, 3.5)  # a fixed view, so that the picture of the plane is comparable between matrices
     ax.set_ylim(-3.5, 3.5)
     del handles["original"]  # the untransformed grid never moves: it stays in the background
+    # The unit square and its image, the parallelogram spanned by the columns: its area is |det A|.
+    ax.fill([0, 1, 1, 0], [0, 0, 1, 1], facecolor="none", edgecolor="0.45", lw=1, ls=":", zorder=2)
+    (handles["square"],) = ax.fill([0, 1, 1, 0], [0, 0, 1, 1], facecolor=PALETTE["yellow"], alpha=0.45,
+                                   edgecolor=PALETTE["orange"], lw=1.2, zorder=2,
+                                   label="image of the unit square, area |det A|")
+    ax.set_xlabel("first coordinate $x_1$")
+    ax.set_ylabel("second coordinate $x_2$")
     handles["text"] = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=9,
                               bbox=dict(facecolor="white", alpha=0.85, edgecolor="none"))
     ax.legend(loc="lower right", fontsize=8)
@@ -38,26 +45,38 @@ def _matrix_draw(h, r: Mapping[str, Any], p: Mapping[str, Any]) -> None:
     h["circle"][0].set_data(r["circle"][:, 0], r["circle"][:, 1])
     for artist, vec in zip(h["basis"], r["basis"]):
         artist.set_data([0, vec[0]], [0, vec[1]])
+    e1, e2 = r["basis"]
+    h["square"].set_xy(np.array([[0, 0], e1, e1 + e2, e2, [0, 0]]))
     for k, artist in enumerate(h["eig"]):
         vec = r["eigvecs"][k] if k < len(r["eigvecs"]) else np.full(2, np.nan)
         artist.set_data([-vec[0], vec[0]], [-vec[1], vec[1]])
     eig = ", ".join(f"{v:.2f}" for v in r["eigvals"]) or "complex (a rotation part)"
     inverse = "invertible" if r["rank"] == 2 else "not invertible: it flattens the plane"
     h["text"].set_text(f"A = [[{p['a']:.1f}, {p['b']:.1f}], [{p['c']:.1f}, {p['d']:.1f}]]\n"
-                       f"det A = {r['det']:.2f}   rank {r['rank']}, {inverse}\n"
+                       f"det A = {r['det']:.2f}: the unit square's image has area {abs(r['det']):.2f}"
+                       f"{', flipped' if r['det'] < -1e-12 else ''}\n"
+                       f"rank {r['rank']}, {inverse}\n"
                        f"real eigenvalues: {eig}")
 
 
 def _matrix_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
     eig = ", ".join(f"{v:.2f}" for v in r["eigvals"]) or "none (complex pair)"
+    square = (f"the unit square mapped to a parallelogram of area {abs(r['det']):.2f}"
+              + (", its orientation flipped (negative determinant)" if r["det"] < -1e-12 else "")
+              if r["rank"] == 2 else "the unit square mapped to a parallelogram of area 0, a segment"
+              if r["rank"] == 1 else "the unit square mapped to the origin")
+    s1, s2 = np.linalg.svd(np.array([[p["a"], p["b"]], [p["c"], p["d"]]]), compute_uv=False)
+    image = (f"a circle of radius {s1:.2f}" if np.isclose(s1, s2) else
+             f"an ellipse with semi-axes {s1:.2f} and {s2:.2f}")
     picture = {
-        2: "a grid of light lines mapped to a grid of parallelograms, the unit circle mapped to an ellipse",
+        2: f"a grid of light lines mapped to a grid of parallelograms, the unit circle mapped to {image}",
         1: "the whole plane flattened onto a line through the origin: the grid collapses onto that line and the "
            "unit circle onto a segment of it",
         0: "every point of the plane sent to the origin",
     }[r["rank"]]
     return (f"The plane transformed by the matrix with rows ({p['a']:g}, {p['b']:g}) and ({p['c']:g}, {p['d']:g}): "
-            f"{picture}, the basis vectors e1 and e2 mapped to the columns of the matrix. Determinant {r['det']:.2f}, "
+            f"{picture}; {square}; the basis vectors e1 and e2 mapped to the columns of the matrix. "
+            f"Determinant {r['det']:.2f}, "
             f"rank {r['rank']}, real eigenvalues: {eig}.")
 
 
@@ -72,8 +91,16 @@ def matrix_transform() -> Explorer:
                   "c": Slider("c (row 2, col 1)", value=0.3, **entry), "d": Slider("d (row 2, col 2)", value=0.9, **entry)},
         compute=_matrix_compute, setup=_matrix_setup, draw=_matrix_draw, describe=_matrix_describe,
         figsize=(5.0, 5.0),
-        # The page: a through a reflection, b on and off, c at the value that makes A singular (ad = bc).
+        # The page: a through a reflection, b on and off, c at the value that makes A singular (ad = bc); and the
+        # presets the text names, each a frame of its own.
         static={"a": [-1.0, 0.0, 1.2, 2.0], "b": [0.0, 0.6], "c": [0.3, 1.8], "d": [0.9, 2.0]},
+        presets={
+            "diagonal": {"a": 2.0, "b": 0.0, "c": 0.0, "d": 0.5},
+            "shear": {"a": 1.0, "b": 1.0, "c": 0.0, "d": 1.0},
+            "rotation": {"a": 0.8, "b": -0.6, "c": 0.6, "d": 0.8},
+            "flip": {"a": 1.2, "b": 0.6, "c": 0.3, "d": -0.9},
+            "singular": {"a": 1.0, "b": 2.0, "c": 0.5, "d": 1.0},
+        },
     )
 
 
@@ -106,6 +133,8 @@ def _dot_setup(fig):
     ax_vec.set_xlim(-3.2, 3.2)
     ax_vec.set_ylim(-0.8, 3.2)
     ax_vec.set_aspect("equal")
+    ax_vec.set_xlabel("first coordinate")
+    ax_vec.set_ylabel("second coordinate")
     ax_vec.legend(loc="lower left", fontsize=8)
     h["text"] = ax_vec.text(0.02, 0.98, "", transform=ax_vec.transAxes, va="top", fontsize=9)
     angles = np.linspace(0, 180, 181)
@@ -144,4 +173,9 @@ def dot_product() -> Explorer:
                   "length_b": Slider("length of b", min=0.5, max=3.0, step=0.1, value=1.5)},
         compute=lambda angle_deg, length_b: dot_product_state(angle_deg, length_b),
         setup=_dot_setup, draw=_dot_draw, describe=_dot_describe, figsize=(7.5, 3.6),
+        # The angle carries the lesson: every position of it, at two lengths of b.
+        static={"angle_deg": [float(a) for a in range(0, 181, 5)], "length_b": [1.5, 3.0]},
+        presets={"same direction": {"angle_deg": 0.0}, "perpendicular": {"angle_deg": 90.0},
+                 "past 90 degrees": {"angle_deg": 135.0}, "opposite": {"angle_deg": 180.0},
+                 "b stretched": {"angle_deg": 60.0, "length_b": 3.0}},
     )

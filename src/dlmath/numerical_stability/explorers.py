@@ -26,7 +26,7 @@ __all__ = ["deep_stack", "deep_stack_state", "float_storage", "float_storage_sta
 _MAX_DEPTH = 50
 _WIDTH, _BATCH = 32, 64
 _FLOOR = 1e-300                       # a zero has no place on a log axis: drawn at the bottom, off the plot
-_YLIM = (1e-15, 1e15)
+_YLIM = (1e-40, 1e15)
 
 
 def deep_stack_state(depth: int, activation: str, gain: float) -> dict[str, Any]:
@@ -41,32 +41,30 @@ def deep_stack_state(depth: int, activation: str, gain: float) -> dict[str, Any]
     grad = stats.grad_norm
     ratio = grad[0] / grad[-1] if grad[-1] > 0 else math.inf
     return {"layers": np.arange(1, depth + 1), "activation_std": stats.activation_std, "grad_norm": grad,
-            "ratio": float(ratio)}
-
-
-def _trend(value: float) -> str:
-    if not value > 1e-3:
-        return "vanishes"
-    if value > 1e3:
-        return "explodes"
-    return "stays within a factor 1000 of 1"
+            "signal": stats.input_grad_norm, "ratio": float(ratio)}
 
 
 def _stack_setup(fig):
     ax_f, ax_b = fig.subplots(1, 2, sharex=True)
     h: dict[str, Any] = {}
     (h["std"],) = ax_f.plot([], [], "o-", color=PALETTE["blue"], lw=1.8, ms=3)
-    (h["grad"],) = ax_b.plot([], [], "o-", color=PALETTE["vermillion"], lw=1.8, ms=3)
+    (h["grad"],) = ax_b.plot([], [], "o-", color=PALETTE["vermillion"], lw=1.8, ms=3,
+                             label=r"weight gradient $\Vert\partial L/\partial W_l\Vert$")
+    (h["signal"],) = ax_b.plot([], [], "s--", color=PALETTE["purple"], lw=1.4, ms=2.5,
+                               label=r"backward signal $\Vert\partial L/\partial A_{l-1}\Vert$")
+    ax_b.legend(loc="lower right", fontsize=7)
+    ax_f.set_ylabel("standard deviation (log scale)")
+    ax_b.set_ylabel("norm (log scale)")
     for ax, title in ((ax_f, r"Forward: std of the activations $A_l$"),
-                      (ax_b, r"Backward: gradient norm $\Vert\partial L/\partial W_l\Vert$")):
+                      (ax_b, "Backward: gradient size per layer")):
         ax.axhline(1.0, color="0.3", lw=0.8)
         ax.set_yscale("log")
         ax.set_ylim(*_YLIM)
-        ax.set_yticks([1e-15, 1e-10, 1e-5, 1e0, 1e5, 1e10, 1e15])
+        ax.set_yticks([1e-40, 1e-30, 1e-20, 1e-10, 1e0, 1e10])
         ax.set_xlim(0, _MAX_DEPTH + 1)
         ax.set_xlabel("layer l")
         ax.set_title(title, fontsize=10)
-    h["text"] = ax_b.text(0.03, 0.97, "tanh, g = 0.00, depth 50\nlayer 1 / layer 50: 0.0e+00\n(the gradient vanishes)",
+    h["text"] = ax_b.text(0.03, 0.97, "tanh, g = 0.00, depth 50\nlayer 1: 0.0e+00\nlayer 50: 0.0e+00\nx",
                           transform=ax_b.transAxes, va="top", fontsize=8,
                           bbox=dict(facecolor="white", alpha=0.85, edgecolor="none"))
     h["ftext"] = ax_f.text(0.03, 0.97, "layer 1: 0.0e+00\nlayer 50: 0.0e+00", transform=ax_f.transAxes, va="top",
@@ -78,11 +76,12 @@ def _stack_draw(h, r: Mapping[str, Any], p: Mapping[str, Any]) -> None:
     layers = r["layers"]
     h["std"].set_data(layers, np.maximum(r["activation_std"], _FLOOR))
     h["grad"].set_data(layers, np.maximum(r["grad_norm"], _FLOOR))
+    h["signal"].set_data(layers, np.maximum(r["signal"], _FLOOR))
     depth = len(layers)
     h["ftext"].set_text(f"layer 1: {r['activation_std'][0]:.1e}\nlayer {depth}: {r['activation_std'][-1]:.1e}")
     h["text"].set_text(f"{p['activation']}, g = {p['gain']:.1f}, depth {depth}\n"
-                       f"layer 1 / layer {depth}: {r['ratio']:.1e}\n"
-                       f"largest: {r['grad_norm'].max():.1e}")
+                       f"weight gradient, layer 1: {r['grad_norm'][0]:.1e}; layer {depth}: {r['grad_norm'][-1]:.1e}\n"
+                       f"backward signal, layer 1: {r['signal'][0]:.1e}; layer {depth}: {r['signal'][-1]:.1e}")
 
 
 def _stack_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
@@ -92,8 +91,8 @@ def _stack_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
             f"weights have standard deviation {p['gain']:g} over the square root of the width. Left: the standard "
             f"deviation of the activations, {std[0]:.1e} at layer 1 and {std[-1]:.1e} at layer {depth}. Right: the "
             f"norm of the gradient of each layer's weights, from {grad[0]:.1e} at layer 1 to {grad[-1]:.1e} at "
-            f"layer {depth}; the ratio of the first to the last, {r['ratio']:.1e}, "
-            f"{'means the first layers hardly learn' if r['ratio'] < 1e-3 else 'is not small'}.")
+            f"layer {depth}, and the norm of the backward signal reaching each layer, {r['signal'][0]:.1e} at layer 1 "
+            f"and {r['signal'][-1]:.1e} at layer {depth}.")
 
 
 @register
@@ -107,6 +106,12 @@ def deep_stack() -> Explorer:
                   "gain": Slider("weight scale g (std g/\u221an)", min=0.2, max=3.0, step=0.2, value=1.0)},
         compute=lambda depth, activation, gain: deep_stack_state(depth, activation, gain),
         setup=_stack_setup, draw=_stack_draw, describe=_stack_describe, figsize=(8.4, 3.6),
+        presets={"sigmoid": {"activation": "sigmoid", "depth": 50.0},
+                 "tanh, small g": {"activation": "tanh", "gain": 0.4, "depth": 50.0},
+                 "tanh, g = 1": {"activation": "tanh", "gain": 1.0, "depth": 50.0},
+                 "tanh, large g": {"activation": "tanh", "gain": 3.0, "depth": 50.0},
+                 "linear, g = 1": {"activation": "linear", "gain": 1.0, "depth": 50.0},
+                 "ReLU, He's scale": {"activation": "relu", "gain": 1.4, "depth": 50.0}},
     )
 
 
@@ -116,7 +121,10 @@ FORMAT_COLOURS = {"float64": PALETTE["black"], "float32": PALETTE["blue"], "floa
                   "bfloat16": PALETTE["green"]}
 _XLIM = (1e-50, 1e42)
 _RLIM = (1e-18, 10.0)
-_GRID = np.exp2(np.arange(-166.0, 140.0))      # the powers of two from about 1e-50 to 1e42
+#: From about 1e-50 to 1e42, 16 points per power of two: within each power of two the spacing is constant while the
+#: numbers grow, so the relative spacing falls from eps to eps/2 and jumps back (a zigzag), which powers of two
+#: alone would hide (there it is always eps).
+_GRID = np.exp2(np.arange(-166.0, 140.0, 1 / 16))
 _PI = Decimal("3.14159265358979323846264338327950288")
 
 
@@ -222,7 +230,8 @@ def _float_draw(h, r: Mapping[str, Any], p: Mapping[str, Any]) -> None:
 def _float_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
     f: numerics.FloatFormat = r["format"]
     return (f"A log-log plot of the relative spacing between neighbouring numbers against their size, for float64, "
-            f"float32, float16 and bfloat16, with {f.name} highlighted: flat at about {f.eps:.1g} from "
+            f"float32, float16 and bfloat16, with {f.name} highlighted: a zigzag between {f.eps / 2:.2g} and "
+            f"{f.eps:.2g} (within each power of two the spacing is constant while the numbers grow) from "
             f"{f.smallest_normal:.1g} to {f.max:.1g}, rising to the left among the subnormal numbers, with the "
             f"underflow and overflow regions shaded. A marker shows the relative error of storing "
             f"x = pi times 10 to the {int(p['k'])}, {r['x']:.3g}, which {f.name} stores as {r['stored']:.6g} "
@@ -237,7 +246,16 @@ def float_storage() -> Explorer:
         name="float_storage",
         title="How a floating-point format stores a number",
         controls={"fmt": Choice("format", tuple(numerics.FORMATS), "float16"),
-                  "k": Slider("k in x = \u03c0\u00b710^k", min=-45.0, max=40.0, step=5.0, value=0.0)},
+                  "k": Slider("k in x = \u03c0\u00b710^k", min=-45.0, max=40.0, step=1.0, value=0.0)},
         compute=lambda fmt, k: float_storage_state(fmt, k),
         setup=_float_setup, draw=_float_draw, describe=_float_describe, figsize=(8.4, 5.0),
+        # The page: every format every 5 powers of ten; float16, whose whole range spans k = -8 to 4, at every k
+        # from underflow (-9) to overflow (5).
+        static=[{"fmt": list(numerics.FORMATS), "k": [float(k) for k in range(-45, 41, 5)]},
+                {"fmt": ["float16"], "k": [float(k) for k in range(-9, 6)]}],
+        presets={"float16 subnormal": {"fmt": "float16", "k": -5.0},
+                 "float16 deep subnormal": {"fmt": "float16", "k": -7.0},
+                 "float16 overflow": {"fmt": "float16", "k": 5.0},
+                 "float32 at 1e-45": {"fmt": "float32", "k": -45.0},
+                 "bfloat16 at 1e-40": {"fmt": "bfloat16", "k": -40.0}},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Mapping
 
 import numpy as np
@@ -10,7 +11,8 @@ from . import reference as optim
 from ..plotting import PALETTE, plot_contours, plot_path
 from ..explorers import Choice, Explorer, Slider, register
 
-__all__ = ["learning_rate", "learning_rate_state", "optimiser_paths", "optimiser_paths_state", "VALLEYS", "SURFACES"]
+__all__ = ["learning_rate", "learning_rate_state", "optimiser_paths", "optimiser_paths_state", "cliff", "VALLEYS",
+           "SURFACES"]
 
 # -- gradient descent and its learning rate ----------------------------------------------------------
 #: The two bowls of the learning-rate explorer: the same steepest curvature (10), different shallowest ones.
@@ -100,10 +102,28 @@ def _lr_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
     finite = r["loss"][np.isfinite(r["loss"])]
     trend = (f"falls from {finite[0]:.3g} to {finite[-1]:.2g} in {len(finite) - 1} steps" if r["regime"] != "diverges"
              else f"rises from {finite[0]:.3g} to above {finite[-1]:.2g}")
-    return (f"Left: elliptical contour lines of the {p['valley']} quadratic bowl around its minimum at the origin, "
+    shape = "circular" if np.ptp(np.diag(VALLEYS[p["valley"]])) == 0 else "elliptical"
+    return (f"Left: {shape} contour lines of the {p['valley']} quadratic bowl around its minimum at the origin, "
             f"and the path of gradient descent from (-4, 2) with learning rate {p['lr']:.2f}. The path {story}. "
             f"The threshold 2 / lambda_max is {r['threshold']:.2f}. Right: the loss against the step on a log scale; "
             f"it {trend}.")
+
+
+def _lr_presets() -> dict[str, dict[str, Any]]:
+    """The settings the text names, from the bowls' curvatures: the narrow bowl's best constant rate
+    2 / (lambda_min + lambda_max), one slider step below its cliff 2 / lambda_max and one step past it, and the round
+    bowl's best rate, where one step lands on the minimum."""
+    narrow, round_ = VALLEYS
+    low, high = np.linalg.eigvalsh(VALLEYS[narrow])[[0, -1]]
+    step = 0.01
+    best = round(2.0 / (low + high) / step) * step
+    cliff = 2.0 / high
+    return {"small step": {"lr": 0.05, "valley": narrow},
+            "best rate": {"lr": float(round(best, 2)), "valley": narrow},
+            "just below the cliff": {"lr": float(round(cliff - step, 2)), "valley": narrow},
+            "past the cliff": {"lr": float(round(cliff + step, 2)), "valley": narrow},
+            "round bowl": {"lr": float(round(2.0 / (2 * np.linalg.eigvalsh(VALLEYS[round_])[-1]) / step) * step),
+                           "valley": round_}}
 
 
 @register
@@ -116,6 +136,7 @@ def learning_rate() -> Explorer:
                   "valley": Choice("bowl", tuple(VALLEYS), "narrow (condition number 10)")},
         compute=lambda lr, valley: learning_rate_state(lr, valley),
         setup=_lr_setup, draw=_lr_draw, describe=_lr_describe, figsize=(8.0, 3.6),
+        presets=_lr_presets(),
     )
 
 
@@ -191,6 +212,25 @@ def _race_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
             f"on a log scale. {outcome}")
 
 
+@functools.lru_cache(maxsize=None)
+def cliff(optimiser: str, surface: str) -> float:
+    """The smallest log10 learning rate on the explorer's slider at which ``optimiser`` diverges on ``surface``."""
+    for log_lr in np.arange(-3.5, -0.5 + 1e-9, 0.25):
+        if optimiser_paths_state(optimiser, float(log_lr), surface)["diverged"]:
+            return float(round(log_lr, 2))
+    raise ValueError(f"{optimiser} does not diverge on {surface} on the slider's range")
+
+
+def _race_presets() -> dict[str, dict[str, Any]]:
+    edge = cliff("momentum 0.9", "Rosenbrock")
+    return {"gradient descent, Rosenbrock": {"optimiser": "gradient descent", "log_lr": -2.5, "surface": "Rosenbrock"},
+            "gradient descent, valley": {"optimiser": "gradient descent", "log_lr": -2.5, "surface": "tilted valley"},
+            "momentum below its cliff": {"optimiser": "momentum 0.9", "log_lr": edge - 0.25, "surface": "Rosenbrock"},
+            "momentum at its cliff": {"optimiser": "momentum 0.9", "log_lr": edge, "surface": "Rosenbrock"},
+            "Adam too slow": {"optimiser": "Adam", "log_lr": -3.0, "surface": "Rosenbrock"},
+            "Adam at 10^-0.5": {"optimiser": "Adam", "log_lr": -0.5, "surface": "Rosenbrock"}}
+
+
 @register
 def optimiser_paths() -> Explorer:
     """Pick an optimiser, a learning rate and a surface; watch the path and the loss."""
@@ -204,5 +244,5 @@ def optimiser_paths() -> Explorer:
         setup=_race_setup, draw=_race_draw, describe=_race_describe,
         # The page: every optimiser on both surfaces, at four learning rates.
         static={"log_lr": [-3.0, -2.0, -1.0, -0.5], "optimiser": list(_LABELS), "surface": list(SURFACES)},
-        figsize=(8.5, 3.8),
+        figsize=(8.5, 3.8), presets=_race_presets(),
     )

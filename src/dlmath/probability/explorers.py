@@ -91,6 +91,7 @@ def _lln_setup(fig):
                                label="histogram of sample 1")
     (h["true"],) = ax_hist.plot([], [], color=PALETTE["black"], lw=1.5, ls="--", label="true distribution")
     (h["mean_hist"],) = ax_hist.plot([], [], color=PALETTE["vermillion"], lw=2, label="true mean")
+    (h["sample_mean"],) = ax_hist.plot([], [], color=PALETTE["blue"], lw=2, ls="--", label="mean of sample 1")
     ax_hist.set_xlim(-0.6, 7.0)
     ax_hist.set_ylim(0, 1.05)
     ax_hist.set_xlabel("value $x$")
@@ -118,6 +119,7 @@ def _lln_draw(h, r: Mapping[str, Any], p: Mapping[str, Any]) -> None:
     h["hist"].set_data(np.minimum(r["density"], 1.05), r["edges"])
     h["true"].set_data(r["true_x"], r["true_y"])
     h["mean_hist"].set_data([r["mean"], r["mean"]], [0, 1.05])
+    h["sample_mean"].set_data([r["final"][0], r["final"][0]], [0, 1.05])
     for line, path in zip(h["paths"], r["running"]):
         line.set_data(r["steps"], np.clip(path - r["mean"], -2.5, 2.5))
     h["upper"].set_data(r["steps"], np.minimum(r["band"], 2.5))
@@ -129,7 +131,8 @@ def _lln_draw(h, r: Mapping[str, Any], p: Mapping[str, Any]) -> None:
 
 def _lln_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
     return (f"Left: a histogram of {r['n']:,} draws from the {p['distribution']} distribution, over the dashed "
-            f"true distribution, with the true mean {r['mean']:g} marked. Right: the running means of five "
+            f"true distribution, with the true mean {r['mean']:g} and the sample's own mean {r['final'][0]:.3f} "
+            f"marked. Right: the running means of five "
             f"independent samples minus the true mean, against the number of draws on a log scale, inside a "
             f"dotted band of plus and minus two standard errors that narrows like one over the square root of "
             f"the number of draws. After {r['n']:,} draws the five means lie within {np.ptp(r['final']):.3f} "
@@ -146,6 +149,8 @@ def law_of_large_numbers() -> Explorer:
                   "log10_n": Slider("log10 of sample size n", min=0.0, max=4.0, step=0.25, value=2.0)},
         compute=lambda distribution, log10_n: lln_state(distribution, log10_n),
         setup=_lln_setup, draw=_lln_draw, describe=_lln_describe, figsize=(9.0, 3.8),
+        presets={"one draw": {"log10_n": 0.0}, "ten draws": {"log10_n": 1.0}, "10,000 draws": {"log10_n": 4.0},
+                 "exponential, ten draws": {"distribution": "exponential, mean 2", "log10_n": 1.0}},
     )
 
 
@@ -241,6 +246,10 @@ def beta_coin() -> Explorer:
         setup=_coin_setup, draw=_coin_draw, describe=_coin_describe, figsize=(6.5, 3.8),
         # The page: every prior, from no flips to 200, for a biased and a fair-ish coin.
         static={"flips": [0, 2, 5, 20, 50, 200], "theta_true": [0.3, 0.7]},
+        presets={"tails prior, 5 flips": {"prior": "expects tails, Beta(2, 8)", "flips": 5},
+                 "tails prior, 50 flips": {"prior": "expects tails, Beta(2, 8)", "flips": 50},
+                 "fair-coin prior, fair coin": {"prior": "expects a fair coin, Beta(20, 20)", "flips": 5,
+                                                "theta_true": 0.5}},
     )
 
 
@@ -278,6 +287,7 @@ def _token_setup(fig):
     base = probability.softmax(LOGITS)
     ax.plot(x, base, "_", color=PALETTE["black"], ms=22, mew=2, label="at T = 1, all tokens")
     ax.set_xticks(x, TOKENS)
+    ax.set_xlabel("candidate next token")
     ax.set_ylim(0, 1.0)
     ax.set_ylabel("probability")
     ax.set_title('Next token after "The cat sat on the"', fontsize=10)
@@ -317,4 +327,6 @@ def next_token() -> Explorer:
                   "k": Slider("top-k: keep the k most likely", min=1, max=10, step=1, value=10)},
         compute=lambda temperature, k: next_token_state(temperature, k),
         setup=_token_setup, draw=_token_draw, describe=_token_describe, figsize=(7.5, 3.8),
+        presets={"cold": {"temperature": 0.2}, "hot": {"temperature": 3.0},
+                 "hot, top 3": {"temperature": 3.0, "k": 3}},
     )

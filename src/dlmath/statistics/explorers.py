@@ -138,6 +138,9 @@ def bias_variance_tradeoff() -> Explorer:
         compute=bias_variance_state, setup=_bv_setup, draw=_bv_draw, describe=_bv_describe,
         # The page: every degree (the trade-off is the point), with and without a little ridge.
         static={"degree": [float(d) for d in range(MAX_DEGREE + 1)], "n_train": [15], "lam": [0.0, 0.01]},
+        presets={"degree 1": {"degree": 1.0}, "degree 4": {"degree": 4.0}, "degree 12": {"degree": 12.0},
+                 "degree 12, 30 points": {"degree": 12.0, "n_train": 30},
+                 "degree 14, penalty 0.01": {"degree": 14.0, "lam": 0.01}},
         figsize=(10.0, 4.2),
     )
 
@@ -205,6 +208,8 @@ def _pr_setup(fig):
     ax_cm.set_xticks([0, 1], ["predicted 0", "predicted 1"], fontsize=8)
     ax_cm.set_yticks([0, 1], ["true 0", "true 1"], fontsize=8)
     ax_cm.set_title("confusion matrix", fontsize=10)
+    ax_cm.set_xlabel("prediction at threshold t", fontsize=8)
+    ax_cm.set_ylabel("true class", fontsize=8)
 
     (h["curve"],) = ax_pr.plot([], [], color=PALETTE["black"], lw=1.5, label="precision-recall curve")
     (h["base"],) = ax_pr.plot([0, 1], [0.1, 0.1], color="0.5", ls=":", lw=1.2, label="precision of guessing")
@@ -260,4 +265,8 @@ def pr_threshold() -> Explorer:
                   "prevalence": Choice("share of positives", (0.5, 0.1, 0.02), 0.1)},
         compute=pr_threshold_state, setup=_pr_setup, draw=_pr_draw, describe=_pr_describe,
         figsize=(11.0, 3.8),
+        # The threshold carries the lesson: every one of its positions, at each share of positives.
+        static={"threshold": [round(0.05 * i, 2) for i in range(1, 20)], "prevalence": [0.5, 0.1, 0.02]},
+        presets={"low threshold": {"threshold": 0.2}, "high threshold": {"threshold": 0.8},
+                 "balanced classes": {"prevalence": 0.5}, "rare positives": {"prevalence": 0.02}},
     )

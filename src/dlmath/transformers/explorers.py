@@ -143,6 +143,10 @@ def attention_sharpness() -> Explorer:
                   "scaling": Choice("scores", SCALINGS, SCALINGS[1])},
         compute=lambda log2_dk, scaling: sharpness_state(log2_dk, scaling),
         setup=_sharp_setup, draw=_sharp_draw, describe=_sharp_describe, figsize=(9.0, 3.6),
+        presets={"unscaled, d_k = 2": {"log2_dk": 1.0, "scaling": "unscaled"},
+                 "unscaled, d_k = 64": {"log2_dk": 6.0, "scaling": "unscaled"},
+                 "unscaled, d_k = 1024": {"log2_dk": 10.0, "scaling": "unscaled"},
+                 "scaled, d_k = 1024": {"log2_dk": 10.0, "scaling": SCALINGS[0]}},
     )
 
 
@@ -247,6 +251,8 @@ def positional_encoding() -> Explorer:
                   "offset": Slider("offset k", min=0.0, max=16.0, step=1.0, value=4.0)},
         compute=lambda pair, offset: pe_state(pair, offset),
         setup=_pe_setup, draw=_pe_draw, describe=_pe_describe, figsize=(11.0, 3.6),
+        presets={"fast pair": {"pair": 0.0}, "slow pair": {"pair": float(PE_D_MODEL // 2 - 1)},
+                 "offset 0": {"offset": 0.0}, "large offset": {"offset": 16.0}},
     )
 
 
@@ -291,10 +297,13 @@ def _mix_setup(fig):
     ax_plane.set_xlim(-3.6, 3.6)
     ax_plane.set_ylim(-2.6, 2.6)
     ax_plane.set_aspect("equal")
-    ax_plane.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncols=3, fontsize=7.5, handlelength=1.2)
+    ax_plane.set_xlabel("first coordinate", fontsize=8)
+    ax_plane.set_ylabel("second coordinate", fontsize=8)
+    ax_plane.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, fontsize=7.5, handlelength=1.2)
     h["bars"] = list(ax_bar.bar(np.arange(1, len(V) + 1), np.full(len(V), 0.2), color=PALETTE["vermillion"]).patches)
     ax_bar.set_ylim(0, 1)
     ax_bar.set_xticks(np.arange(1, len(V) + 1), [f"$v_{j + 1}$" for j in range(len(V))])
+    ax_bar.set_xlabel("value (and key)")
     ax_bar.set_ylabel("attention weight $a_j$")
     h["title"] = ax_bar.set_title("weights sum to 1", fontsize=9)
     return h
@@ -331,4 +340,6 @@ def attention_mixture() -> Explorer:
                   "length": Slider("query length", min=0.0, max=4.0, step=0.25, value=1.5)},
         compute=lambda angle_deg, length: mixture_state(angle_deg, length),
         setup=_mix_setup, draw=_mix_draw, describe=_mix_describe, figsize=(8.5, 3.8),
+        presets={"zero query": {"length": 0.0}, "short query": {"length": 0.5}, "long query": {"length": 4.0},
+                 "long query, turned": {"length": 4.0, "angle_deg": 200.0}},
     )
