@@ -196,12 +196,17 @@ def test_axe_finds_no_serious_or_critical_violation(server, page, path):
     assert bad == [], f"{path} ({scheme} mode): {bad}"
 
 
+def _wired_figures(page):
+    """The page's explorers, once the script has wired every one of them."""
+    page.wait_for_function("() => Array.from(document.querySelectorAll('figure.dlmath-explorer'))"
+                           ".every(f => f.dataset.wired === 'true')")
+    return page.locator("figure.dlmath-explorer")
+
+
 def _explorer_moves(page):
     """Move every control of every explorer on the page, from the keyboard where it is a slider;
     return one line per control: explorer, control, whether the picture changed, the value announced."""
-    page.wait_for_function("() => Array.from(document.querySelectorAll('figure.dlmath-explorer'))"
-                           ".every(f => f.dataset.wired === 'true')")
-    figures = page.locator("figure.dlmath-explorer")
+    figures = _wired_figures(page)
     report = []
     for i in range(figures.count()):
         figure = figures.nth(i)
@@ -247,9 +252,7 @@ def _press_presets(page):
     are the preset's. Then move a control away from the last preset: the picture must stay one the page holds."""
     import json
 
-    page.wait_for_function("() => Array.from(document.querySelectorAll('figure.dlmath-explorer'))"
-                           ".every(f => f.dataset.wired === 'true')")
-    figures = page.locator("figure.dlmath-explorer")
+    figures = _wired_figures(page)
     report = []
     for i in range(figures.count()):
         figure = figures.nth(i)

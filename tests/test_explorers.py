@@ -279,7 +279,7 @@ def test_static_edition_has_labelled_controls_and_the_frame_of_every_grid_point(
 def test_presets_are_checked_when_the_explorer_is_declared():
     with pytest.raises(TypeError, match=r"preset 'tall' names unknown control\(s\) \['z'\]"):
         _toy(presets={"tall": {"z": 1}})
-    with pytest.raises(ValueError, match=r"preset 'tall' sets 'y' to 2.2, which is not a position"):
+    with pytest.raises(ValueError, match=r"preset 'tall' values \[2.2\] of 'y' must be positions of the control"):
         _toy(presets={"tall": {"y": 2.2}})
     with pytest.raises(KeyError, match=r"toy has no preset 'short'; its presets are \['tall'\]"):
         _toy(presets={"tall": {"x": 9.0}}).preset("short")

@@ -67,15 +67,7 @@ class Explorer:
         for name, setting in (self.presets or {}).items():
             if not isinstance(name, str) or not name.strip():
                 raise ValueError(f"{self.name}: a preset needs a name, got {name!r}")
-            unknown = set(setting) - set(self.controls)
-            if unknown:
-                raise TypeError(f"{self.name}: preset {name!r} names unknown control(s) {sorted(unknown)}; "
-                                f"its controls are {list(self.controls)}")
-            for key, value in setting.items():
-                allowed = self.controls[key].values()
-                if not any(_static._same(value, a) for a in allowed):
-                    raise ValueError(f"{self.name}: preset {name!r} sets {key!r} to {value!r}, which is not a "
-                                     f"position of the control; its positions are {allowed}")
+            _static.check_positions(self, {k: [v] for k, v in setting.items()}, f"preset {name!r}")
 
     # -- the pure layer ---------------------------------------------------------------------------
     def defaults(self) -> dict[str, Any]:

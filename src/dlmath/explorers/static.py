@@ -64,7 +64,7 @@ def static_grid(explorer: Explorer, max_frames: int | None = None) -> dict[str, 
     if max_frames is None:
         max_frames = max(MIN_FRAMES, frame_budget(explorer) - len(explorer.presets or {}))
     fixed = dict(explorer.static or {})
-    _check_values(explorer, fixed)
+    check_positions(explorer, fixed)
     for key, values in fixed.items():
         if not any(_same(v, explorer.controls[key].value) for v in values):
             raise ValueError(f"{explorer.name}: static values of {key!r} must include the default "
@@ -101,15 +101,17 @@ def static_grid(explorer: Explorer, max_frames: int | None = None) -> dict[str, 
     return grid
 
 
-def _check_values(explorer: Explorer, fixed: Mapping[str, Sequence]) -> None:
-    unknown = set(fixed) - set(explorer.controls)
+def check_positions(explorer: Explorer, values: Mapping[str, Sequence], what: str = "static grid") -> None:
+    """Raise, naming ``what`` (the static grid, a preset), unless every key of ``values`` is a control of
+    ``explorer`` and every value listed for it is one of the control's positions."""
+    unknown = set(values) - set(explorer.controls)
     if unknown:
-        raise TypeError(f"{explorer.name}: static grid names unknown control(s) {sorted(unknown)}; "
+        raise TypeError(f"{explorer.name}: {what} names unknown control(s) {sorted(unknown)}; "
                         f"its controls are {list(explorer.controls)}")
-    for key, values in fixed.items():
+    for key, listed in values.items():
         allowed = explorer.controls[key].values()
-        if not values or any(not any(_same(v, a) for a in allowed) for v in values):
-            raise ValueError(f"{explorer.name}: static values {list(values)} of {key!r} must be positions "
+        if not listed or any(not any(_same(v, a) for a in allowed) for v in listed):
+            raise ValueError(f"{explorer.name}: {what} values {list(listed)} of {key!r} must be positions "
                              f"of the control, some of {allowed}")
 
 
@@ -119,7 +121,7 @@ def _union_points(explorer: Explorer) -> list[dict]:
     points: list[dict] = []
     defaults = explorer.defaults()
     for part in explorer.static:
-        _check_values(explorer, part)
+        check_positions(explorer, part)
         grid = {k: list(part.get(k, [defaults[k]])) for k in explorer.controls}
         for values in itertools.product(*grid.values()):
             point = dict(zip(grid, values))
