@@ -274,8 +274,10 @@ def _press_presets(page):
             controls = [int(c.input_value()) for c in figure.locator("[data-control]").all()]
             point = [at for at, c in zip(data["points"][preset["frame"]], data["controls"])
                      if figure.locator(f'[data-control="{c["name"]}"]').count()]
+            said = (status.text_content().startswith(f"Preset {preset['name']}. ")
+                    and figure.locator(".dlmath-explorer-note").text_content() == f"Preset shown: {preset['name']}.")
             report.append((name, preset["name"], all(shown), pressed == [k == j for k in range(len(pressed))],
-                           controls == point, status.text_content().startswith(f"Preset {preset['name']}. "),
+                           controls == point, said,
                            (img.get_attribute("src"), img.get_attribute("alt")) != before or j == 0))
         control = figure.locator("[data-control]").first
         if control.evaluate("el => el.type") == "range":
@@ -285,6 +287,11 @@ def _press_presets(page):
             control.select_option(str((int(control.input_value()) + 1) % control.locator("option").count()))
         held = {f[1] for f in data["frames"]}
         assert img.get_attribute("alt") in held, f"{name}: after a preset, a move shows a picture the page lacks"
+        now = [int(c.input_value()) for c in figure.locator("[data-control]").all()]
+        frame = data["frames"].index(next(f for f in data["frames"] if f[1] == img.get_attribute("alt")))
+        shown = [at for at, c in zip(data["points"][frame], data["controls"])
+                 if figure.locator(f'[data-control="{c["name"]}"]').count()]
+        assert now == shown, f"{name}: the controls do not name the picture shown"
     return report
 
 

@@ -1,8 +1,9 @@
 """The edition of an explorer for a page without a kernel: a grid of frames computed when the book is built.
 
-The book shows :func:`static_html` instead of the live widget: real controls (range inputs and selects) over the
-parameter values of :func:`static_grid`, whose pictures (:func:`static_frames`) the page's script
-(``dlmath/static/dlmath-explorers.js``) swaps in as the reader moves a control. Outside a book build
+The book shows :func:`static_html` instead of the live widget: a button per preset and real controls (range inputs
+and selects) over the settings of :func:`static_points` (the grid of :func:`static_grid`, and the presets off it),
+whose pictures (:func:`static_frames`) the page's script (``dlmath/static/dlmath-explorers.js``) swaps in as the
+reader presses a preset or moves a control. Outside a book build
 (:data:`FRAMES_ENV` unset) the edition is the picture at the defaults, which costs one frame.
 """
 
@@ -196,18 +197,19 @@ def static_html(explorer: Explorer, frames: str | None = None) -> str:
         params = explorer.defaults()
         picture, alt = explorer.frame(**params)
         settings = ", ".join(f"{c.label} = {_fmt(params[k])}" for k, c in explorer.controls.items())
+        presets = f" Its presets: {'; '.join(explorer.presets)}." if explorer.presets else ""
         return (
             f'<figure class="dlmath-explorer" data-explorer="{html.escape(explorer.name)}" id="{uid}">'
             f'<img src="{_data_uri(picture)}" alt="{html.escape(alt, quote=True)}">'
-            f"<figcaption><strong>{title}</strong> (explorer, shown at {html.escape(settings)}). "
-            "Run this notebook to move the controls.</figcaption></figure>"
+            f"<figcaption><strong>{title}</strong> (explorer, shown at {html.escape(settings)}).{html.escape(presets)} "
+            "Run this notebook to move the controls and press the presets.</figcaption></figure>"
         )
     frames_ = static_frames(explorer)
     points = [params for params, _, _ in frames_]
     values = static_values(explorer, points)
     index = [[next(i for i, v in enumerate(values[k]) if _same(v, params[k])) for k in values] for params in points]
     defaults = explorer.defaults()
-    at_start = next(i for i, params in enumerate(points) if all(_same(params[k], defaults[k]) for k in params))
+    at_start = next(i for i, params in enumerate(points) if _same_point(defaults, params))
     first, start = frames_[at_start], index[at_start]
     rows, fixed = [], []
     for (key, vals), at in zip(values.items(), start):
@@ -234,7 +236,7 @@ def static_html(explorer: Explorer, frames: str | None = None) -> str:
     for name in explorer.presets or {}:
         setting = explorer.preset(name)
         presets.append({"name": name, "frame": next(i for i, params in enumerate(points)
-                                                    if all(_same(params[k], setting[k]) for k in params))})
+                                                    if _same_point(setting, params))})
     buttons = "".join(
         f'<button type="button" class="dlmath-preset" data-preset="{i}" aria-pressed="false">'
         f'{html.escape(p["name"])}</button>' for i, p in enumerate(presets))
@@ -254,6 +256,7 @@ def static_html(explorer: Explorer, frames: str | None = None) -> str:
         f'<figure class="dlmath-explorer" data-explorer="{html.escape(explorer.name)}" id="{uid}" data-frames="{len(frames_)}">'
         f'<div class="dlmath-explorer-controls" role="group" aria-label="Controls of the explorer: {title}" hidden>'
         f'{preset_row}{"".join(rows)}</div>'
+        f'<p class="dlmath-explorer-note" aria-hidden="true"></p>'
         f'<img src="{_data_uri(first[1])}" alt="{html.escape(first[2], quote=True)}">'
         f'<p class="dlmath-explorer-status" aria-live="polite"></p>'
         f"<figcaption><strong>{title}</strong> (explorer). Move the controls: the page holds the picture for "

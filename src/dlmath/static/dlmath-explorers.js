@@ -25,6 +25,8 @@
     }
     var data = JSON.parse(source.textContent);
     var status = figure.querySelector(".dlmath-explorer-status");
+    var shownNote = figure.querySelector(".dlmath-explorer-note");
+    var current = -1;
     var inputs = data.controls.map(function (control) {
       return figure.querySelector('[data-control="' + control.name + '"]');
     });
@@ -76,6 +78,7 @@
     }
 
     function show(i, note) {
+      current = i;
       var frame = data.frames[i];
       img.src = frame[0];
       img.alt = frame[1];
@@ -104,6 +107,9 @@
       if (status) {
         status.textContent = (shown ? "Preset " + shown + ". " : "") + (note ? note + " " : "") + frame[1];
       }
+      if (shownNote) {  // the same news for the eye, without the long description
+        shownNote.textContent = note || (shown ? "Preset shown: " + shown + "." : "");
+      }
     }
 
     function moved(k) {
@@ -111,6 +117,9 @@
         var point = position();
         var i = lookup[point.join(",")];
         var note = "";
+        if (i === current) {  // the "change" after an "input" that was already shown (and perhaps moved)
+          return;
+        }
         if (i === undefined) {
           i = nearest(point, k);
           var changed = [];
@@ -156,6 +165,7 @@
     panel.addEventListener("pointerenter", preload);
     panel.hidden = false;
     var start = lookup[position().join(",")];
+    current = start;
     var startName = "";
     presets.forEach(function (preset, p) {
       if (preset.frame === start) {
