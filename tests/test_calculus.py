@@ -225,3 +225,12 @@ def test_gradient_chain_state_products():
         gradient_chain_state(0, "tanh", 1.0)
     with pytest.raises(ValueError, match="activation must be one of"):
         gradient_chain_state(3, "gelu", 1.0)
+
+
+def test_the_hill_and_valley_surface_is_steepest_halfway_between_its_extremes():
+    """The text beside the gradient explorer's preset *between hill and valley*."""
+    _, grad, _ = SURFACES["hill and valley"]
+    X, Y = np.meshgrid(np.linspace(-2, 2, 401), np.linspace(-2, 2, 401))
+    norm = np.hypot(*grad(X, Y))
+    i = np.unravel_index(norm.argmax(), norm.shape)
+    assert (X[i], Y[i]) == (0.0, 0.0) and grad(0.0, 0.0)[0] > 0  # steepest at the origin, pointing at the hill

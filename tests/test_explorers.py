@@ -468,3 +468,39 @@ def test_every_panel_of_every_explorer_has_axis_labels(name):
     for k, ax in enumerate(explorer.figure.axes):
         if ax.axison:
             assert ax.get_xlabel().strip() and ax.get_ylabel().strip(), f"{name}: panel {k} lacks an axis label"
+
+
+def test_what_the_prose_says_each_preset_shows():
+    """The sentences that press a preset say what its picture shows; these are the claims, computed."""
+    def state(name, preset):
+        explorer = REGISTRY[name]()
+        return explorer.compute(**explorer.preset(preset))
+
+    # ch01: a shear keeps the area and leaves one eigenvector direction; a rotation keeps lengths and has none
+    shear, rotation = state("matrix_transform", "shear"), state("matrix_transform", "rotation")
+    assert shear["det"] == pytest.approx(1.0) and abs(abs(np.dot(*shear["eigvecs"])) - 1) < 1e-6
+    assert rotation["det"] == pytest.approx(1.0) and len(rotation["eigvals"]) == 0
+    # ch03: the histogram's mean closes in and the five paths end closer together as the sample grows
+    draws = [state("law_of_large_numbers", p) for p in ("one draw", "ten draws", "10,000 draws")]
+    assert np.all(np.diff([abs(d["final"][0] - d["mean"]) for d in draws]) < 0)
+    assert np.all(np.diff([np.ptp(d["final"]) for d in draws]) < 0)
+    # ch04: the best rate ends lowest of every position of the slider; below the cliff converges, past it diverges
+    explorer = REGISTRY["learning_rate"]()
+    finals = {lr: explorer.compute(lr=lr, valley=explorer.defaults()["valley"])["loss"][-1]
+              for lr in explorer.controls["lr"].values()}
+    assert min(finals, key=finals.get) == explorer.preset("best rate")["lr"]
+    assert state("learning_rate", "just below the cliff")["regime"] == "zigzags"
+    assert state("learning_rate", "past the cliff")["regime"] == "diverges"
+    round_bowl = state("learning_rate", "round bowl")
+    assert round_bowl["loss"][1] < 1e-20 * round_bowl["loss"][0]  # one step lands on the minimum
+    race = {p: state("optimiser_paths", p) for p in REGISTRY["optimiser_paths"]().presets}
+    assert race["gradient descent, Rosenbrock"]["diverged"] and not race["gradient descent, valley"]["diverged"]
+    assert race["momentum at its cliff"]["diverged"] and race["momentum below its cliff"]["distance"] < 0.1
+    # ch05: a low threshold catches almost every positive among many false alarms; a high one misses about half
+    low, high = state("pr_threshold", "low threshold"), state("pr_threshold", "high threshold")
+    assert low["recall"] > 0.95 and low["C"][0, 1] > 5 * low["C"][1, 1]
+    assert 0.35 < high["recall"] < 0.65 and high["C"][0, 1] < high["C"][1, 1]
+    # ch07: unscaled, the weights spread at d_k = 2 and one key takes all at 1024; scaled, they look alike
+    spread, sharp = state("attention_sharpness", "unscaled, d_k = 2"), state("attention_sharpness", "unscaled, d_k = 1024")
+    assert spread["max_weight"] < 0.3 and sharp["max_weight"] > 0.99
+    assert state("attention_sharpness", "scaled, d_k = 1024")["max_weight"] < 0.5
