@@ -64,7 +64,7 @@ def _stack_setup(fig):
         ax.set_xlim(0, _MAX_DEPTH + 1)
         ax.set_xlabel("layer l")
         ax.set_title(title, fontsize=10)
-    h["text"] = ax_b.text(0.03, 0.97, "tanh, g = 0.00, depth 50\nlayer 1: 0.0e+00\nlayer 50: 0.0e+00\nx",
+    h["text"] = ax_b.text(0.03, 0.97, "",
                           transform=ax_b.transAxes, va="top", fontsize=8,
                           bbox=dict(facecolor="white", alpha=0.85, edgecolor="none"))
     h["ftext"] = ax_f.text(0.03, 0.97, "layer 1: 0.0e+00\nlayer 50: 0.0e+00", transform=ax_f.transAxes, va="top",

@@ -109,21 +109,24 @@ def _lr_describe(p: Mapping[str, Any], r: Mapping[str, Any]) -> str:
             f"it {trend}.")
 
 
-def _lr_presets() -> dict[str, dict[str, Any]]:
-    """The settings the text names, from the bowls' curvatures: the narrow bowl's best constant rate
-    2 / (lambda_min + lambda_max), one slider step below its cliff 2 / lambda_max and one step past it, and the round
-    bowl's best rate, where one step lands on the minimum."""
+def _best_rate(valley: str) -> float:
+    """The best constant learning rate on a bowl, 2 / (lambda_min + lambda_max)."""
+    low, high = np.linalg.eigvalsh(VALLEYS[valley])[[0, -1]]
+    return float(2.0 / (low + high))
+
+
+def _lr_presets(step: float) -> dict[str, dict[str, Any]]:
+    """The settings the text names, from the bowls' curvatures, on the slider's positions (``step`` apart): the narrow
+    bowl's best rate, one step below its cliff 2 / lambda_max and one step past it, and the round bowl's best rate,
+    where one step lands on the minimum."""
     narrow, round_ = VALLEYS
-    low, high = np.linalg.eigvalsh(VALLEYS[narrow])[[0, -1]]
-    step = 0.01
-    best = round(2.0 / (low + high) / step) * step
-    cliff = 2.0 / high
+    on_slider = lambda lr: float(round(round(lr / step) * step, 10))  # noqa: E731
+    cliff = 2.0 / np.linalg.eigvalsh(VALLEYS[narrow])[-1]
     return {"small step": {"lr": 0.05, "valley": narrow},
-            "best rate": {"lr": float(round(best, 2)), "valley": narrow},
-            "just below the cliff": {"lr": float(round(cliff - step, 2)), "valley": narrow},
-            "past the cliff": {"lr": float(round(cliff + step, 2)), "valley": narrow},
-            "round bowl": {"lr": float(round(2.0 / (2 * np.linalg.eigvalsh(VALLEYS[round_])[-1]) / step) * step),
-                           "valley": round_}}
+            "best rate": {"lr": on_slider(_best_rate(narrow)), "valley": narrow},
+            "just below the cliff": {"lr": on_slider(cliff - step), "valley": narrow},
+            "past the cliff": {"lr": on_slider(cliff + step), "valley": narrow},
+            "round bowl": {"lr": on_slider(_best_rate(round_)), "valley": round_}}
 
 
 @register
@@ -136,7 +139,7 @@ def learning_rate() -> Explorer:
                   "valley": Choice("bowl", tuple(VALLEYS), "narrow (condition number 10)")},
         compute=lambda lr, valley: learning_rate_state(lr, valley),
         setup=_lr_setup, draw=_lr_draw, describe=_lr_describe, figsize=(8.0, 3.6),
-        presets=_lr_presets(),
+        presets=_lr_presets(step=0.01),
     )
 
 
