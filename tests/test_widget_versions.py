@@ -1,7 +1,8 @@
 """The explorers with the ipywidgets a reader's front end has: 7.7.1, which Colab ships and pins (its widget manager
 breaks with 8), and the 8.x of the book's requirements. For each, a fresh virtual environment holds that ipywidgets
 over the book's own environment (a .pth file), and a kernel of that environment shows every explorer: the output
-names a live widget view whose model the kernel holds, and moving the first control redraws the picture."""
+names a live widget view whose model the kernel holds, pressing a preset moves every control to it with one picture and
+names it, and moving the first control redraws the picture."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ VERSIONS = {"7.7.1": ["ipywidgets==7.7.1", "widgetsnbextension~=3.6.0", "jupyter
             "8": []}
 
 SHOW_EVERY_EXPLORER = '''
-import json, ipywidgets
+import html, json, ipywidgets
 from IPython.core.formatters import DisplayFormatter
 from dlmath.explorers.registry import REGISTRY
 from dlmath.explorers.base import WIDGET_VIEW
@@ -38,14 +39,22 @@ for name in sorted(REGISTRY):
     object.__setattr__(explorer, "frame", lambda **params: drawn.append(draw(**params)[0]) or (drawn[-1], ""))
     data, _ = DisplayFormatter().format(explorer)
     panel = live(data[WIDGET_VIEW]["model_id"])
-    control = panel.children[1].children[0]
+    grid = next(c for c in panel.children if type(c).__name__ == "GridBox")
+    control = grid.children[0]
+    buttons = [b for row in panel.children if type(row).__name__ == "HBox" for b in row.children
+               if type(b).__name__ == "Button"]
+    before = len(drawn)
+    buttons[-1].click()  # the last preset: every control moves, one picture is drawn, the status names it
+    pressed = {"buttons": [b.description for b in buttons], "pictures": len(drawn) - before,
+               "at": all(c.value == v for c, v in zip(grid.children, explorer.preset(buttons[-1].description).values())),
+               "status": html.escape(buttons[-1].description) in panel.children[-1].value}
     shown = len(drawn)
     options = getattr(control, "options", None)
     if options:
         control.value = options[-1] if control.value != options[-1] else options[0]
     else:
         control.value = control.max if control.value != control.max else control.min
-    report["explorers"][name] = {"view": sorted(data), "pictures": len(drawn),
+    report["explorers"][name] = {"view": sorted(data), "pictures": len(drawn), "pressed": pressed,
                                  "redrawn": shown >= 1 and len(drawn) > shown and drawn[-1] != drawn[shown - 1]}
 print("REPORT " + json.dumps(report))
 '''
@@ -85,3 +94,6 @@ def test_every_explorer_is_a_live_widget_with_this_ipywidgets(version, tmp_path)
     for name, seen in report["explorers"].items():
         assert "application/vnd.jupyter.widget-view+json" in seen["view"] and "text/html" in seen["view"], name
         assert seen["redrawn"], f"{name}: moving its first control did not redraw the picture ({seen})"
+        pressed = seen["pressed"]
+        assert pressed["buttons"] == list(REGISTRY[name]().presets), name
+        assert pressed["pictures"] == 1 and pressed["at"] and pressed["status"], f"{name}: a preset press ({pressed})"
